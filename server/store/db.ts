@@ -1,0 +1,52 @@
+// One SQLite connection per process, configured once: WAL so readers never block the writer,
+// synchronous=NORMAL (durable at checkpoints, fast commits), foreign keys on, a busy timeout so a
+// second process never sees "database is locked" at once, and case-sensitive LIKE because MLflow
+// runs `PRAGMA case_sensitive_like = true` on SQLite (ILIKE is compiled to lower() LIKE lower()).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type Sqlite = Database.Database;
+export type Drizzle = BetterSQLite3Database<typeof schema>;
+
+export interface Db {
+  sqlite: Sqlite;
+  orm: Drizzle;
+  close(): void;
+}
+
+/** The package root, found by walking up to package.json: works from server/ (tsx) and dist/server/. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'migrations'))) {
+      return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the Minflow package root (package.json + migrations/)');
+    dir = parent;
+  }
+}
+
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('case_sensitive_like = ON');
+  const orm = drizzle(sqlite, { schema });
+  migrate(orm, { migrationsFolder: path.join(packageRoot(), 'migrations') });
+  return {
+    sqlite,
+    orm,
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
