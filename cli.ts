@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `minflow <command>`: the one entry point of the package (npm bin, npm scripts, Docker).
+import { runServer } from './server/main.js';
+import { runDemo } from './scripts/demo.js';
+
+const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
+  server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
+  demo: { help: 'Start a server on :5000 and log a demonstration experiment to it.', run: runDemo },
+};
+
+function usage(): string {
+  const lines = ['Usage: minflow <command> [options]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${c.help}`);
+  lines.push('', 'Run `minflow <command> --help` for the options of a command.');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    process.stderr.write(`minflow: unknown command '${command}'\n\n${usage()}\n`);
+    process.exit(2);
+  }
+  await entry.run(rest);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+// buildApp(config): composes the server from its plugins. Nothing runs at import time, so tests
+// build as many isolated apps as they like and drive them with app.inject().
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { MlflowError } from './errors.js';
+import type { Config } from './config.js';
+import { openTrackingStore, type TrackingStore } from './store/index.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { runRoutes } from './routes/runs.js';
+import { metricRoutes } from './routes/metrics.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
+const JSON_BODY_LIMIT = 32 * 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: TrackingStore;
+    config: Config;
+  }
+}
+
+export interface BuildOptions {
+  /** Extra Fastify options (tests pass forceCloseConnections). */
+  fastify?: FastifyServerOptions;
+}
+
+/** Fastify's own errors (bad body, too large, ...) mapped to MLflow's error shape and a 4xx. */
+function toMlflowError(error: FastifyError): MlflowError {
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new MlflowError('INVALID_PARAMETER_VALUE', `Request body is too large: ${error.message}`, 413);
+  if (status >= 400 && status < 500) return new MlflowError('INVALID_PARAMETER_VALUE', error.message, status);
+  return new MlflowError('INTERNAL_ERROR', 'An internal error occurred on the server. See the server log for details.');
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    bodyLimit: JSON_BODY_LIMIT,
+    // MLflow's paths are long and contain colons (logged-models:batchGet) and dots.
+    routerOptions: { maxParamLength: 1000, ignoreDuplicateSlashes: false },
+    ...options.fastify,
+  });
+
+  const store = openTrackingStore(config.dbFile, config.defaultArtifactRoot);
+  app.decorate('store', store);
+  app.decorate('config', config);
+  app.addHook('onClose', async () => store.close());
+
+  app.setErrorHandler((error: FastifyError | MlflowError, req, reply) => {
+    const mlflowError = error instanceof MlflowError ? error : toMlflowError(error);
+    if (mlflowError.statusCode >= 500) req.log.error({ err: error }, 'request failed');
+    void reply.status(mlflowError.statusCode).type('application/json').send(JSON.stringify(mlflowError.toJSON()));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .type('application/json')
+      .send(JSON.stringify({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint for ${req.method} ${req.url.split('?')[0]}` }));
+  });
+
+  await app.register(
+    async (api) => {
+      // MLflow reads bodies itself (content-type rules, DELETE/PATCH JSON, lenient parsing): keep the
+      // raw text and let protocol/request.ts decide.
+      api.removeAllContentTypeParsers();
+      api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      healthRoutes(api);
+      experimentRoutes(api, store);
+      runRoutes(api, store);
+      metricRoutes(api, store);
+    },
+    { prefix: config.staticPrefix },
+  );
+
+  return app;
+}

@@ -1,0 +1,185 @@
+// Request coercion with protobuf-JSON leniency, as MLflow's `_get_request_message` + the per-handler
+// schema asserts (mlflow/server/handlers.py): int64 as number or string, enums by name or number,
+// doubles as numbers or "NaN"/"Infinity" strings, bools in any case, repeated fields from repeated
+// query keys, unknown fields ignored. A field of the wrong type or a missing required one gets MLflow's
+// exact message text.
+import { invalidParameter } from '../errors.js';
+
+export type ScalarType = 'string' | 'int64' | 'int32' | 'double' | 'bool';
+
+export interface ScalarField {
+  type: ScalarType;
+  repeated?: boolean;
+  required?: boolean;
+}
+export interface EnumField {
+  type: 'enum';
+  values: readonly string[];
+  repeated?: boolean;
+  required?: boolean;
+}
+export interface MessageField {
+  type: 'message';
+  fields: MessageSpec;
+  repeated?: boolean;
+  required?: boolean;
+}
+export type FieldSpec = ScalarField | EnumField | MessageField;
+export type MessageSpec = Record<string, FieldSpec>;
+
+type ValueOf<F> = F extends { type: 'string' }
+  ? string
+  : F extends { type: 'int64' | 'int32' | 'double' }
+    ? number
+    : F extends { type: 'bool' }
+      ? boolean
+      : F extends { type: 'enum'; values: readonly (infer E)[] }
+        ? E
+        : F extends { type: 'message'; fields: infer S }
+          ? Parsed<S>
+          : never;
+
+/** The coerced request: every field optional (proto2 semantics: absent ≠ default). */
+export type Parsed<S> = {
+  [K in keyof S]?: S[K] extends { repeated: true } ? ValueOf<S[K]>[] : ValueOf<S[K]>;
+};
+
+const SEE_DOCS = ' See the API docs for more information about request parameters.';
+
+/** Python's type name, as MLflow's "Hint: Value was of type '...'" prints it. */
+function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (Array.isArray(value)) return 'list';
+  return 'dict';
+}
+
+/** json.dumps(value, sort_keys=True, separators=(",", ":")) for the values a request can carry. */
+function pythonJsonDumps(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : String(value);
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${pythonJsonDumps((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function invalidValueError(param: string, value: unknown) {
+  return invalidParameter(
+    `Invalid value ${pythonJsonDumps(value)} for parameter '${param}' supplied:  Hint: Value was of type '${pythonTypeName(value)}'.${SEE_DOCS}`,
+  );
+}
+
+export function missingValueError(param: string) {
+  return invalidParameter(`Missing value for required parameter '${param}'.${SEE_DOCS}`);
+}
+
+const INT_PATTERN = /^-?\d+$/;
+
+function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, values?: readonly string[]): unknown {
+  switch (type) {
+    case 'string':
+      if (typeof raw === 'string') return raw;
+      break;
+    case 'int64':
+    case 'int32':
+      if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
+      if (typeof raw === 'string' && INT_PATTERN.test(raw.trim())) {
+        const n = Number(raw.trim());
+        if (Number.isSafeInteger(n)) return n;
+      }
+      break;
+    case 'double':
+      if (typeof raw === 'number') return raw;
+      if (typeof raw === 'string') {
+        const s = raw.trim();
+        if (s === 'NaN' || s === 'nan') return Number.NaN;
+        if (s === 'Infinity' || s === 'inf') return Number.POSITIVE_INFINITY;
+        if (s === '-Infinity' || s === '-inf') return Number.NEGATIVE_INFINITY;
+        if (s !== '' && Number.isFinite(Number(s))) return Number(s);
+      }
+      break;
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const s = raw.toLowerCase();
+        if (s === 'true' || s === 'false') return s === 'true';
+        throw invalidParameter(`Invalid boolean value: ${raw}, must be 'true' or 'false'.`);
+      }
+      break;
+    case 'enum':
+      if (typeof raw === 'string' && values!.includes(raw)) return raw;
+      // Proto enums are 1-based in MLflow's protos (RUNNING=1, ACTIVE_ONLY=1, ...).
+      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 && raw <= values!.length) {
+        return values![raw - 1];
+      }
+      if (typeof raw === 'string' && INT_PATTERN.test(raw)) {
+        const n = Number(raw);
+        if (n >= 1 && n <= values!.length) return values![n - 1];
+      }
+      break;
+  }
+  throw invalidValueError(param, raw);
+}
+
+function coerceField(spec: FieldSpec, raw: unknown, param: string): unknown {
+  if (spec.type === 'message') {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidValueError(param, raw);
+    return coerceMessage(spec.fields, raw as Record<string, unknown>, param);
+  }
+  return coerceScalar(spec.type, raw, param, spec.type === 'enum' ? spec.values : undefined);
+}
+
+function coerceMessage(spec: MessageSpec, raw: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(spec)) {
+    const value = raw[name];
+    const param = prefix ? `${prefix}.${name}` : name;
+    if (value === undefined || value === null) {
+      if (field.required) throw missingValueError(param);
+      continue;
+    }
+    if (field.repeated) {
+      if (!Array.isArray(value)) throw invalidValueError(param, value);
+      out[name] = value.map((item, i) => coerceField(field, item, `${param}[${i}]`));
+    } else {
+      if (field.required && value === '') throw missingValueError(param);
+      out[name] = coerceField(field, value, param);
+    }
+  }
+  return out;
+}
+
+/**
+ * Coerce a JSON body or a query object into the message described by `spec`.
+ * `run_id` is satisfied by `run_uuid` wherever both exist, as MLflow (handlers.py) does.
+ */
+export function coerceRequest<S extends MessageSpec>(spec: S, raw: Record<string, unknown>): Parsed<S> {
+  const input = { ...raw };
+  if ('run_id' in spec && 'run_uuid' in spec) {
+    if ((input.run_id === undefined || input.run_id === '') && input.run_uuid !== undefined) input.run_id = input.run_uuid;
+  } else if ('run_id' in spec && (input.run_id === undefined || input.run_id === '') && input.run_uuid !== undefined) {
+    input.run_id = input.run_uuid;
+  }
+  return coerceMessage(spec, input) as Parsed<S>;
+}
+
+/**
+ * GET query → JSON-like object: repeated fields keep every value (`experiment_ids=1&experiment_ids=2`),
+ * singular ones take the first, as Flask's `args.get` / `args.getlist` do.
+ */
+export function queryToMessage(spec: MessageSpec, query: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    const field = spec[key];
+    if (field?.repeated) out[key] = Array.isArray(value) ? value : [value];
+    else out[key] = Array.isArray(value) ? value[0] : value;
+  }
+  return out;
+}

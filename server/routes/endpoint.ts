@@ -1,0 +1,38 @@
+// One MLflow RPC → its routes: every endpoint answers under /api/<v> (the Python client) and
+// /ajax-api/<v> (the UI), as MLflow's get_endpoints() registers them. Handlers return the response
+// message; errors are thrown as MlflowError and written by the app's error handler.
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+
+export type Json = Record<string, unknown>;
+export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | Promise<Json>;
+
+export interface EndpointOptions {
+  /** API versions to register under; MLflow's `since.major` of the RPC (default 2.0). */
+  versions?: ('2.0' | '3.0')[];
+  /** Flask-only routes exist under /ajax-api only. */
+  ajaxOnly?: boolean;
+}
+
+export function sendJson(reply: FastifyReply, body: Json): FastifyReply {
+  return reply.type('application/json').send(JSON.stringify(body));
+}
+
+export function endpoint(
+  app: FastifyInstance,
+  methods: HTTPMethods | HTTPMethods[],
+  path: string,
+  handler: Handler,
+  options: EndpointOptions = {},
+): void {
+  const versions = options.versions ?? ['2.0'];
+  const bases = options.ajaxOnly ? ['/ajax-api'] : ['/api', '/ajax-api'];
+  for (const version of versions) {
+    for (const base of bases) {
+      app.route({
+        method: methods,
+        url: `${base}/${version}${path}`,
+        handler: async (req, reply) => sendJson(reply, await handler(req, reply)),
+      });
+    }
+  }
+}

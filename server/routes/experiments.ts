@@ -1,0 +1,105 @@
+// Experiment RPCs of MlflowService (service.proto): coerce → store → shape.
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../errors.js';
+import type { MessageSpec } from '../protocol/fields.js';
+import { TAGS, tagList } from '../protocol/messages.js';
+import { readMessage } from '../protocol/request.js';
+import { experimentJson, withPageToken } from '../protocol/wire.js';
+import { VIEW_TYPES } from '../store/entities.js';
+import type { TrackingStore } from '../store/index.js';
+import { endpoint } from './endpoint.js';
+
+
+const CreateExperiment = {
+  name: { type: 'string', required: true },
+  artifact_location: { type: 'string' },
+  tags: TAGS,
+} as const satisfies MessageSpec;
+const ExperimentId = { experiment_id: { type: 'string', required: true } } as const satisfies MessageSpec;
+const GetExperimentByName = { experiment_name: { type: 'string', required: true } } as const satisfies MessageSpec;
+const SearchExperiments = {
+  max_results: { type: 'int64' },
+  page_token: { type: 'string' },
+  filter: { type: 'string' },
+  order_by: { type: 'string', repeated: true },
+  view_type: { type: 'enum', values: VIEW_TYPES },
+} as const satisfies MessageSpec;
+const UpdateExperiment = {
+  experiment_id: { type: 'string', required: true },
+  new_name: { type: 'string', required: true },
+} as const satisfies MessageSpec;
+const SetExperimentTag = {
+  experiment_id: { type: 'string', required: true },
+  key: { type: 'string', required: true },
+  value: { type: 'string' },
+} as const satisfies MessageSpec;
+const DeleteExperimentTag = {
+  experiment_id: { type: 'string', required: true },
+  key: { type: 'string', required: true },
+} as const satisfies MessageSpec;
+
+/** MLflow's store rejects an unset max_results; the client always sends 1000, so we default to it. */
+const DEFAULT_EXPERIMENT_PAGE = 1000;
+
+export function experimentRoutes(app: FastifyInstance, store: TrackingStore): void {
+  const experiments = store.experiments;
+
+  endpoint(app, 'POST', '/mlflow/experiments/create', (req) => {
+    const m = readMessage(req, CreateExperiment);
+    return { experiment_id: experiments.create(m.name, m.artifact_location, tagList(m.tags)) };
+  });
+
+  endpoint(app, 'GET', '/mlflow/experiments/get', (req) => {
+    const m = readMessage(req, ExperimentId);
+    return { experiment: experimentJson(experiments.get(m.experiment_id)) };
+  });
+
+  endpoint(app, 'GET', '/mlflow/experiments/get-by-name', (req) => {
+    const m = readMessage(req, GetExperimentByName);
+    const experiment = experiments.getByName(m.experiment_name!);
+    if (!experiment) throw notFound(`Could not find experiment with name '${m.experiment_name}'`);
+    return { experiment: experimentJson(experiment) };
+  });
+
+  endpoint(app, ['POST', 'GET'], '/mlflow/experiments/search', (req) => {
+    const m = readMessage(req, SearchExperiments);
+    const page = experiments.search({
+      viewType: m.view_type ?? 'ACTIVE_ONLY',
+      maxResults: m.max_results ?? DEFAULT_EXPERIMENT_PAGE,
+      filter: m.filter,
+      orderBy: m.order_by,
+      pageToken: m.page_token || undefined,
+    });
+    const body: Record<string, unknown> = {};
+    if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
+    return withPageToken(body, page.nextPageToken);
+  });
+
+  endpoint(app, 'POST', '/mlflow/experiments/update', (req) => {
+    const m = readMessage(req, UpdateExperiment);
+    experiments.rename(m.experiment_id!, m.new_name!);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/experiments/delete', (req) => {
+    experiments.delete(readMessage(req, ExperimentId).experiment_id!);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/experiments/restore', (req) => {
+    experiments.restore(readMessage(req, ExperimentId).experiment_id!);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/experiments/set-experiment-tag', (req) => {
+    const m = readMessage(req, SetExperimentTag);
+    experiments.setTag(m.experiment_id!, m.key, m.value ?? '');
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/experiments/delete-experiment-tag', (req) => {
+    const m = readMessage(req, DeleteExperimentTag);
+    experiments.deleteTag(m.experiment_id!, m.key!);
+    return {};
+  });
+}

@@ -1,0 +1,171 @@
+// Run RPCs of MlflowService: lifecycle, tags, search and every kind of logging.
+import type { FastifyInstance } from 'fastify';
+import { invalidValueError, type MessageSpec } from '../protocol/fields.js';
+import { DatasetInputSpec, MetricSpec, TAGS, TagSpec, tagList } from '../protocol/messages.js';
+import { readMessage } from '../protocol/request.js';
+import { runInfoJson, runJson, withPageToken } from '../protocol/wire.js';
+import { RUN_STATUSES, VIEW_TYPES, type Metric } from '../store/entities.js';
+import type { TrackingStore } from '../store/index.js';
+import { endpoint } from './endpoint.js';
+
+const RUN_ID = { run_id: { type: 'string', required: true }, run_uuid: { type: 'string' } } as const;
+
+const CreateRun = {
+  experiment_id: { type: 'string' },
+  user_id: { type: 'string' },
+  run_name: { type: 'string' },
+  start_time: { type: 'int64' },
+  tags: TAGS,
+} as const satisfies MessageSpec;
+const UpdateRun = {
+  ...RUN_ID,
+  status: { type: 'enum', values: RUN_STATUSES },
+  end_time: { type: 'int64' },
+  run_name: { type: 'string' },
+} as const satisfies MessageSpec;
+const RunIdOnly = RUN_ID satisfies MessageSpec;
+const SearchRuns = {
+  experiment_ids: { type: 'string', repeated: true },
+  filter: { type: 'string' },
+  run_view_type: { type: 'enum', values: VIEW_TYPES },
+  max_results: { type: 'int32' },
+  order_by: { type: 'string', repeated: true },
+  page_token: { type: 'string' },
+} as const satisfies MessageSpec;
+const SetTag = { ...RUN_ID, key: { type: 'string', required: true }, value: { type: 'string' } } as const satisfies MessageSpec;
+const DeleteTag = { ...RUN_ID, key: { type: 'string', required: true } } as const satisfies MessageSpec;
+const LogMetric = { ...RUN_ID, ...MetricSpec } as const satisfies MessageSpec;
+const LogParam = { ...RUN_ID, key: { type: 'string', required: true }, value: { type: 'string' } } as const satisfies MessageSpec;
+const LogBatch = {
+  ...RUN_ID,
+  metrics: { type: 'message', fields: MetricSpec, repeated: true },
+  params: { type: 'message', fields: TagSpec, repeated: true },
+  tags: TAGS,
+} as const satisfies MessageSpec;
+const LogInputs = {
+  ...RUN_ID,
+  datasets: { type: 'message', fields: DatasetInputSpec, repeated: true },
+  models: { type: 'message', fields: { model_id: { type: 'string' } }, repeated: true },
+} as const satisfies MessageSpec;
+const LogOutputs = {
+  ...RUN_ID,
+  models: { type: 'message', fields: { model_id: { type: 'string' }, step: { type: 'int64' } }, repeated: true, required: true },
+} as const satisfies MessageSpec;
+
+const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
+
+function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: number; model_id?: string; dataset_name?: string; dataset_digest?: string; run_id?: string }): Metric {
+  return {
+    key: m.key!,
+    value: m.value!,
+    timestamp: m.timestamp!,
+    step: m.step ?? 0,
+    modelId: m.model_id || undefined,
+    datasetName: m.dataset_name || undefined,
+    datasetDigest: m.dataset_digest || undefined,
+    runId: m.run_id || undefined,
+  };
+}
+
+export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
+  const { runs, logging } = store;
+
+  endpoint(app, 'POST', '/mlflow/runs/create', (req) => {
+    const m = readMessage(req, CreateRun);
+    const run = runs.create({
+      experimentId: m.experiment_id,
+      userId: m.user_id,
+      startTime: m.start_time,
+      runName: m.run_name,
+      tags: tagList(m.tags),
+    });
+    return { run: runJson(run) };
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/update', (req) => {
+    const m = readMessage(req, UpdateRun);
+    const info = runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
+    return { run_info: runInfoJson(info) };
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/delete', (req) => {
+    runs.delete(readMessage(req, RunIdOnly).run_id!);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/restore', (req) => {
+    runs.restore(readMessage(req, RunIdOnly).run_id!);
+    return {};
+  });
+
+  endpoint(app, 'GET', '/mlflow/runs/get', (req) => ({ run: runJson(runs.get(readMessage(req, RunIdOnly).run_id!)) }));
+
+  endpoint(app, 'POST', '/mlflow/runs/search', (req) => {
+    const m = readMessage(req, SearchRuns);
+    if (m.max_results !== undefined && m.max_results > 50000) throw invalidValueError('max_results', m.max_results);
+    const page = runs.search({
+      experimentIds: m.experiment_ids ?? [],
+      filter: m.filter,
+      orderBy: m.order_by,
+      viewType: m.run_view_type ?? 'ACTIVE_ONLY',
+      maxResults: m.max_results ?? SEARCH_RUNS_DEFAULT_MAX_RESULTS,
+      pageToken: m.page_token || undefined,
+    });
+    const body: Record<string, unknown> = {};
+    if (page.items.length > 0) body.runs = page.items.map(runJson);
+    return withPageToken(body, page.nextPageToken);
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/set-tag', (req) => {
+    const m = readMessage(req, SetTag);
+    runs.setTag(m.run_id!, m.key, m.value ?? '');
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/delete-tag', (req) => {
+    const m = readMessage(req, DeleteTag);
+    runs.deleteTag(m.run_id!, m.key!);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/log-metric', (req) => {
+    const m = readMessage(req, LogMetric);
+    logging.logMetric(m.run_id!, toMetric(m));
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/log-parameter', (req) => {
+    const m = readMessage(req, LogParam);
+    logging.logParam(m.run_id!, m.key, m.value ?? '');
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/log-batch', (req) => {
+    const m = readMessage(req, LogBatch);
+    logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/log-inputs', (req) => {
+    const m = readMessage(req, LogInputs);
+    const datasets = (m.datasets ?? []).map((d) => ({
+      tags: tagList(d.tags),
+      dataset: {
+        name: d.dataset?.name as string,
+        digest: d.dataset?.digest as string,
+        sourceType: d.dataset?.source_type as string,
+        source: d.dataset?.source as string,
+        schema: d.dataset?.schema,
+        profile: d.dataset?.profile,
+      },
+    }));
+    logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/outputs', (req) => {
+    const m = readMessage(req, LogOutputs);
+    logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
+    return {};
+  });
+}

@@ -1,0 +1,107 @@
+// Reads of metric history: paged per run, bulk across runs (the UI's ajax route), sampled across runs
+// (the charts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
+import { createPageToken, parseStartOffset } from '../search/index.js';
+import type { Sqlite } from './db.js';
+import type { DatasetSummary, Metric, Page } from './entities.js';
+import { MLFLOW_DATASET_CONTEXT } from './entities.js';
+import { parseExperimentId } from './validation.js';
+
+interface MetricRow {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+  run_uuid: string;
+}
+
+function toMetric(r: MetricRow, withRunId: boolean): Metric {
+  const m: Metric = { key: r.key, value: r.is_nan ? Number.NaN : r.value, timestamp: r.timestamp, step: r.step };
+  if (withRunId) m.runId = r.run_uuid;
+  return m;
+}
+
+export class MetricHistory {
+  constructor(private readonly sqlite: Sqlite) {}
+
+  /** MLflow returns an empty history for an unknown run rather than an error. */
+  get(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Page<Metric> {
+    const offset = parseStartOffset(pageToken);
+    const limit = maxResults === undefined ? -1 : maxResults + 1;
+    const rows = this.sqlite
+      .prepare(
+        `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
+          WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?`,
+      )
+      .all(runId, metricKey, limit, offset) as MetricRow[];
+    const more = maxResults !== undefined && rows.length === maxResults + 1;
+    return {
+      items: (more ? rows.slice(0, maxResults) : rows).map((r) => toMetric(r, false)),
+      nextPageToken: more ? createPageToken(offset + maxResults!) : undefined,
+    };
+  }
+
+  bulk(runIds: string[], metricKey: string, maxResults: number): Metric[] {
+    const rows = this.sqlite
+      .prepare(
+        `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
+          WHERE key = ? AND run_uuid IN (SELECT value FROM json_each(?))
+          ORDER BY run_uuid, timestamp, step, value LIMIT ?`,
+      )
+      .all(metricKey, JSON.stringify(runIds), maxResults) as MetricRow[];
+    return rows.map((r) => toMetric(r, true));
+  }
+
+  /**
+   * Up to `maxResults` points per run, evenly sampled by row with NTILE, always keeping the last
+   * point: MLflow's `_sample_rows_with_window_functions`.
+   */
+  bulkInterval(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Metric[] {
+    const n = Math.max(1, maxResults);
+    const range = startStep !== undefined && endStep !== undefined ? 'AND step >= ? AND step <= ?' : '';
+    const rangeArgs = range ? [startStep!, endStep!] : [];
+    const sampled = this.sqlite.prepare(
+      `WITH bucketed AS (
+         SELECT key, value, timestamp, step, is_nan, run_uuid,
+                NTILE(?) OVER (ORDER BY step, timestamp, value, is_nan) AS bucket
+           FROM metrics WHERE run_uuid = ? AND key = ? ${range}
+       ), ranked AS (
+         SELECT *, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY step, timestamp, value, is_nan) AS rn FROM bucketed
+       )
+       SELECT key, value, timestamp, step, is_nan, run_uuid FROM ranked WHERE rn = 1
+        ORDER BY step, timestamp, value, is_nan`,
+    );
+    const last = this.sqlite.prepare(
+      `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE run_uuid = ? AND key = ? ${range}
+        ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`,
+    );
+    const out: Metric[] = [];
+    for (const runId of runIds) {
+      const rows = sampled.all(n, runId, metricKey, ...rangeArgs) as MetricRow[];
+      const tail = last.get(runId, metricKey, ...rangeArgs) as MetricRow | undefined;
+      const same = (a: MetricRow, b: MetricRow) =>
+        a.step === b.step && a.timestamp === b.timestamp && a.is_nan === b.is_nan && (a.is_nan === 1 || a.value === b.value);
+      if (tail && (rows.length === 0 || !same(rows[rows.length - 1]!, tail))) {
+        if (rows.length >= n) rows[rows.length - 1] = tail;
+        else rows.push(tail);
+      }
+      for (const r of rows) out.push(toMetric(r, true));
+    }
+    return out;
+  }
+
+  searchDatasets(experimentIds: string[]): DatasetSummary[] {
+    const ids = experimentIds.map(parseExperimentId);
+    const rows = this.sqlite
+      .prepare(
+        `SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context
+           FROM datasets d
+           JOIN inputs i ON i.source_id = d.dataset_uuid
+           LEFT JOIN input_tags t ON t.input_uuid = i.input_uuid AND t.name = ?
+          WHERE d.experiment_id IN (SELECT value FROM json_each(?))
+          LIMIT 1000`,
+      )
+      .all(MLFLOW_DATASET_CONTEXT, JSON.stringify(ids)) as { experiment_id: number; name: string; digest: string; context: string | null }[];
+    return rows.map((r) => ({ experimentId: String(r.experiment_id), name: r.name, digest: r.digest, context: r.context }));
+  }
+}

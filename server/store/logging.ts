@@ -1,0 +1,186 @@
+// Writes to a run: metrics, params, tags, batches, inputs and outputs. Each call is one SQLite
+// transaction, so a log-batch that fails anywhere leaves nothing of itself behind (MLflow itself
+// commits params, metrics and tags in separate sessions).
+import { randomUUID } from 'node:crypto';
+import { invalidParameter } from '../errors.js';
+import type { Sqlite } from './db.js';
+import type { DatasetInput, Metric, ModelOutput, Tag } from './entities.js';
+import type { RunStore } from './runs.js';
+import {
+  pythonRepr,
+  validateBatchLimits,
+  validateDatasetInputs,
+  validateMetric,
+  validateParam,
+  validateParamKeysUnique,
+  validateRunId,
+  validateRunTag,
+} from './validation.js';
+
+/** SQL cannot hold ±Inf portably, so MLflow stores them as ±DBL_MAX, and NaN as 0 with is_nan. */
+const DBL_MAX = 1.7976931348623157e308;
+function sanitize(value: number): { isNan: 0 | 1; value: number } {
+  if (Number.isNaN(value)) return { isNan: 1, value: 0 };
+  if (value === Number.POSITIVE_INFINITY) return { isNan: 0, value: DBL_MAX };
+  if (value === Number.NEGATIVE_INFINITY) return { isNan: 0, value: -DBL_MAX };
+  return { isNan: 0, value };
+}
+
+/** Observers of metric writes that carry a model_id (the logged-model store hooks in here). */
+export type ModelMetricSink = (runId: string, experimentId: number, metrics: Metric[]) => void;
+
+export class RunLogging {
+  private readonly insertMetric;
+  private readonly upsertLatest;
+  private readonly selectParams;
+  private readonly insertParam;
+  modelMetricSink: ModelMetricSink | null = null;
+
+  constructor(
+    private readonly sqlite: Sqlite,
+    private readonly runs: RunStore,
+  ) {
+    // An exact duplicate (key, timestamp, step, value, is_nan) is silently ignored, as MLflow does.
+    this.insertMetric = sqlite.prepare(
+      'INSERT OR IGNORE INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    // latest_metrics keeps the greatest (step, timestamp, value), MLflow's _update_latest_metrics_if_necessary.
+    this.upsertLatest = sqlite.prepare(
+      `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_uuid, key) DO UPDATE SET
+         value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+       WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+    );
+    this.selectParams = sqlite.prepare('SELECT key, value FROM params WHERE run_uuid = ? AND key IN (SELECT value FROM json_each(?))');
+    this.insertParam = sqlite.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
+  }
+
+  logMetric(runId: string, metric: Metric): void {
+    validateMetric(metric);
+    this.sqlite.transaction(() => {
+      const run = this.runs.activeRow(runId);
+      this.writeMetrics(runId, run.experiment_id, [metric]);
+    })();
+  }
+
+  logParam(runId: string, key: string | undefined, value: string | undefined): void {
+    const param = validateParam(key, value);
+    this.sqlite.transaction(() => {
+      this.runs.activeRow(runId);
+      const existing = this.selectParams.get(runId, JSON.stringify([param.key])) as Tag | undefined;
+      if (existing) {
+        if (existing.value !== param.value) {
+          throw invalidParameter(
+            `Changing param values is not allowed. Param with key='${param.key}' was already logged with value='${existing.value}' ` +
+              `for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
+          );
+        }
+        return;
+      }
+      this.insertParam.run(runId, param.key, param.value);
+    })();
+  }
+
+  logBatch(runId: string, metrics: Metric[], params: Tag[], tags: Tag[]): void {
+    validateRunId(runId);
+    metrics.forEach((m, i) => validateMetric(m, `metrics[${i}]`));
+    const validParams = params.map((p, i) => validateParam(p.key, p.value, `params[${i}]`));
+    const validTags = tags.map((t, i) => validateRunTag(t.key, t.value, `tags[${i}]`));
+    validateBatchLimits(metrics.length, validParams.length, validTags.length);
+    validateParamKeysUnique(validParams);
+    this.sqlite.transaction(() => {
+      const run = this.runs.activeRow(runId);
+      this.writeParams(runId, validParams);
+      this.writeMetrics(runId, run.experiment_id, metrics);
+      this.runs.writeTags(runId, validTags);
+    })();
+  }
+
+  logInputs(runId: string, datasets: DatasetInput[], modelIds: string[]): void {
+    validateRunId(runId);
+    validateDatasetInputs(datasets);
+    this.sqlite.transaction(() => {
+      const run = this.runs.activeRow(runId);
+      const seen = new Set<string>();
+      for (const input of datasets) {
+        const key = JSON.stringify([input.dataset.name, input.dataset.digest]);
+        if (seen.has(key)) continue; // MLflow keeps the first of two inputs with the same name and digest
+        seen.add(key);
+        const datasetUuid = this.upsertDataset(run.experiment_id, input);
+        const existing = this.sqlite
+          .prepare(
+            "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND destination_type = 'RUN' AND destination_id = ?",
+          )
+          .get(datasetUuid, runId);
+        if (existing) continue;
+        const inputUuid = randomUUID().replace(/-/g, '');
+        this.sqlite
+          .prepare(
+            "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'DATASET', ?, 'RUN', ?, 0)",
+          )
+          .run(inputUuid, datasetUuid, runId);
+        const tagInsert = this.sqlite.prepare('INSERT OR REPLACE INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)');
+        for (const tag of input.tags) tagInsert.run(inputUuid, tag.key, tag.value);
+      }
+      const modelInsert = this.sqlite.prepare(
+        "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_INPUT', ?, 'MODEL_INPUT', ?, 0)",
+      );
+      for (const modelId of modelIds) modelInsert.run(randomUUID().replace(/-/g, ''), runId, modelId);
+    })();
+  }
+
+  logOutputs(runId: string, models: ModelOutput[]): void {
+    this.sqlite.transaction(() => {
+      this.runs.activeRow(runId);
+      const insert = this.sqlite.prepare(
+        `INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step)
+         VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)
+         ON CONFLICT (source_type, source_id, destination_type, destination_id) DO UPDATE SET step = excluded.step`,
+      );
+      for (const m of models) insert.run(randomUUID().replace(/-/g, ''), runId, m.modelId, m.step);
+    })();
+  }
+
+  private writeParams(runId: string, params: Tag[]): void {
+    if (params.length === 0) return;
+    const existing = new Map(
+      (this.selectParams.all(runId, JSON.stringify(params.map((p) => p.key))) as Tag[]).map((p) => [p.key, p.value]),
+    );
+    const conflicts = params.filter((p) => existing.has(p.key) && existing.get(p.key) !== p.value);
+    if (conflicts.length > 0) {
+      const listed = conflicts
+        .map((p) => `{'key': ${pythonRepr(p.key)}, 'old_value': ${pythonRepr(existing.get(p.key)!)}, 'new_value': ${pythonRepr(p.value)}}`)
+        .join(', ');
+      throw invalidParameter(`Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${runId}'.`);
+    }
+    for (const p of params) if (!existing.has(p.key)) this.insertParam.run(runId, p.key, p.value);
+  }
+
+  private writeMetrics(runId: string, experimentId: number, metrics: Metric[]): void {
+    for (const m of metrics) {
+      const { isNan, value } = sanitize(m.value);
+      this.insertMetric.run(runId, m.key, value, m.timestamp, m.step, isNan);
+      this.upsertLatest.run(runId, m.key, value, m.timestamp, m.step, isNan);
+    }
+    if (this.modelMetricSink) {
+      const withModel = metrics.filter((m) => m.modelId);
+      if (withModel.length > 0) this.modelMetricSink(runId, experimentId, withModel);
+    }
+  }
+
+  private upsertDataset(experimentId: number, input: DatasetInput): string {
+    const d = input.dataset;
+    const found = this.sqlite
+      .prepare('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?')
+      .get(experimentId, d.name, d.digest) as { dataset_uuid: string } | undefined;
+    if (found) return found.dataset_uuid;
+    const datasetUuid = randomUUID().replace(/-/g, '');
+    this.sqlite
+      .prepare(
+        `INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(datasetUuid, experimentId, d.name, d.digest, d.sourceType, d.source, d.schema ?? null, d.profile ?? null);
+    return datasetUuid;
+  }
+}

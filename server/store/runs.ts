@@ -1,0 +1,170 @@
+// Runs: create, read, update, soft delete/restore, tags and search, with MLflow's semantics. The run
+// name lives twice, as MLflow keeps it: the `runs.name` column (ordering) and the `mlflow.runName`
+// tag (filtering, and what clients read); every write keeps the two equal.
+import { randomUUID } from 'node:crypto';
+import { invalidParameter, notFound } from '../errors.js';
+import { compileRunSearch, createPageToken, parseStartOffset } from '../search/index.js';
+import { appendToUriPath } from '../artifacts/uri.js';
+import type { Sqlite } from './db.js';
+import { MLFLOW_RUN_NAME, type Page, type Run, type RunInfo, type RunStatus, type Tag, type ViewType } from './entities.js';
+import type { ExperimentStore } from './experiments.js';
+import { RunLoader, toRunInfo, type RunRow } from './run-loader.js';
+import { randomRunName } from './run-names.js';
+import { validateRunTag } from './validation.js';
+
+export interface CreateRunRequest {
+  experimentId?: string;
+  userId?: string;
+  startTime?: number;
+  runName?: string;
+  tags: Tag[];
+}
+
+export interface RunSearch {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  viewType: ViewType;
+  maxResults: number;
+  pageToken?: string;
+}
+
+export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
+
+export class RunStore {
+  readonly loader: RunLoader;
+  private readonly selectRun;
+  private readonly upsertTag;
+
+  constructor(
+    private readonly sqlite: Sqlite,
+    private readonly experiments: ExperimentStore,
+  ) {
+    this.loader = new RunLoader(sqlite);
+    this.selectRun = sqlite.prepare('SELECT * FROM runs WHERE run_uuid = ?');
+    this.upsertTag = sqlite.prepare('INSERT OR REPLACE INTO tags (run_uuid, key, value) VALUES (?, ?, ?)');
+  }
+
+  create(req: CreateRunRequest): Run {
+    const runId = randomUUID().replace(/-/g, '');
+    this.sqlite.transaction(() => {
+      const experiment = this.experiments.row(req.experimentId || '0', ['active', 'deleted']);
+      this.experiments.assertActive(experiment);
+      const tags = [...req.tags];
+      const tagName = tags.find((t) => t.key === MLFLOW_RUN_NAME)?.value;
+      if (req.runName && tagName && req.runName !== tagName) {
+        throw invalidParameter(
+          "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with " +
+            `different values (run_name='${req.runName}', mlflow.runName='${tagName}').`,
+        );
+      }
+      const runName = req.runName || tagName || randomRunName();
+      if (!tagName) tags.push({ key: MLFLOW_RUN_NAME, value: runName });
+      const artifactUri = appendToUriPath(experiment.artifact_location ?? '', runId, 'artifacts');
+      this.sqlite
+        .prepare(
+          `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time,
+                             end_time, deleted_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+           VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, NULL, '', 'active', ?, ?)`,
+        )
+        .run(runId, runName, req.userId ?? '', req.startTime ?? Date.now(), artifactUri, experiment.experiment_id);
+      for (const tag of tags) this.upsertTag.run(runId, tag.key, tag.value ?? '');
+    })();
+    return this.get(runId);
+  }
+
+  get(runId: string): Run {
+    const run = this.loader.load([runId], { modelInputs: true })[0];
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    return run;
+  }
+
+  row(runId: string): RunRow {
+    const row = this.selectRun.get(runId) as RunRow | undefined;
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return row;
+  }
+
+  /** The run, which must exist and be active: the precondition of every write to a run. */
+  activeRow(runId: string): RunRow {
+    const row = this.row(runId);
+    if (row.lifecycle_stage !== 'active') {
+      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+    }
+    return row;
+  }
+
+  update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): RunInfo {
+    return this.sqlite.transaction(() => {
+      this.activeRow(runId);
+      if (changes.status !== undefined) this.sqlite.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(changes.status, runId);
+      if (changes.endTime !== undefined) this.sqlite.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(changes.endTime, runId);
+      if (changes.runName) this.setRunName(runId, changes.runName);
+      return toRunInfo(this.row(runId));
+    })();
+  }
+
+  delete(runId: string): void {
+    this.row(runId);
+    this.sqlite.prepare("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(Date.now(), runId);
+  }
+
+  restore(runId: string): void {
+    this.row(runId);
+    this.sqlite.prepare("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?").run(runId);
+  }
+
+  setTag(runId: string, key: string | undefined, value: string | undefined): void {
+    const tag = validateRunTag(key, value);
+    this.sqlite.transaction(() => {
+      this.activeRow(runId);
+      this.writeTags(runId, [tag]);
+    })();
+  }
+
+  /** Tags already validated; the caller holds the transaction and has checked the run is active. */
+  writeTags(runId: string, tags: Tag[]): void {
+    for (const tag of tags) {
+      if (tag.key === MLFLOW_RUN_NAME) this.setRunName(runId, tag.value);
+      else this.upsertTag.run(runId, tag.key, tag.value);
+    }
+  }
+
+  deleteTag(runId: string, key: string): void {
+    this.sqlite.transaction(() => {
+      this.activeRow(runId);
+      const info = this.sqlite.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+      if (info.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+    })();
+  }
+
+  search(req: RunSearch): Page<Run> {
+    if (!Number.isInteger(req.maxResults) || req.maxResults < 1) {
+      throw invalidParameter(`Invalid value ${req.maxResults} for parameter 'max_results' supplied. It must be a positive integer`);
+    }
+    if (req.maxResults > SEARCH_MAX_RESULTS_THRESHOLD) {
+      throw invalidParameter(
+        `Invalid value ${req.maxResults} for parameter 'max_results' supplied. It must be at most ${SEARCH_MAX_RESULTS_THRESHOLD}`,
+      );
+    }
+    const offset = parseStartOffset(req.pageToken);
+    const { sql, params } = compileRunSearch({
+      experimentIds: req.experimentIds,
+      filter: req.filter,
+      orderBy: req.orderBy,
+      viewType: req.viewType,
+      maxResults: req.maxResults,
+      offset,
+    });
+    const ids = (this.sqlite.prepare(sql).all(...params) as { run_uuid: string }[]).map((r) => r.run_uuid);
+    return {
+      items: this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false }),
+      nextPageToken: ids.length > req.maxResults ? createPageToken(offset + req.maxResults) : undefined,
+    };
+  }
+
+  private setRunName(runId: string, runName: string): void {
+    this.sqlite.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(runName, runId);
+    this.upsertTag.run(runId, MLFLOW_RUN_NAME, runName);
+  }
+}
