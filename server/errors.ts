@@ -53,6 +53,30 @@ export function httpStatusFor(code: ErrorCode): number {
   return STATUS_BY_CODE[code] ?? 500;
 }
 
+// MLflow ≥ 3.10 adds an error class and a SQLSTATE to every error (mlflow/error_classification.py,
+// the client-side maps); older clients ignore them.
+const ERROR_CLASS_BY_CODE: Partial<Record<ErrorCode, string>> = {
+  BAD_REQUEST: 'INVALID_PARAMETER_VALUE',
+  CUSTOMER_UNAUTHORIZED: 'PERMISSION_DENIED',
+  ENDPOINT_NOT_FOUND: 'RESOURCE_NOT_FOUND',
+  INTERNAL_ERROR: 'CLIENT_INTERNAL_ERROR',
+  INVALID_PARAMETER_VALUE: 'INVALID_PARAMETER_VALUE',
+  INVALID_STATE: 'CLIENT_INTERNAL_ERROR',
+  NOT_FOUND: 'RESOURCE_NOT_FOUND',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  RESOURCE_DOES_NOT_EXIST: 'RESOURCE_NOT_FOUND',
+  TEMPORARILY_UNAVAILABLE: 'CLIENT_INTERNAL_ERROR',
+};
+const SQLSTATE_INTERNAL = new Set<ErrorCode>(['INTERNAL_ERROR', 'INVALID_STATE', 'TEMPORARILY_UNAVAILABLE']);
+
+export interface ErrorJson {
+  error_code: ErrorCode;
+  message: string;
+  sqlstate?: string;
+  error_class?: string;
+}
+
 export class MlflowError extends Error {
   readonly errorCode: ErrorCode;
   readonly statusCode: number;
@@ -69,8 +93,14 @@ export class MlflowError extends Error {
     this.statusCode = status ?? httpStatusFor(code);
   }
 
-  toJSON(): { error_code: ErrorCode; message: string } {
-    return { error_code: this.errorCode, message: this.message };
+  toJSON(): ErrorJson {
+    const out: ErrorJson = { error_code: this.errorCode, message: this.message };
+    const errorClass = ERROR_CLASS_BY_CODE[this.errorCode];
+    if (errorClass) {
+      out.sqlstate = SQLSTATE_INTERNAL.has(this.errorCode) ? 'XXM00' : 'KAM00';
+      out.error_class = errorClass;
+    }
+    return out;
   }
 }
 

@@ -41,6 +41,8 @@ export function experimentJson(e: Experiment): Json {
   put(out, 'last_update_time', e.lastUpdateTime || undefined);
   put(out, 'creation_time', e.creationTime || undefined);
   put(out, 'tags', tagsJson(e.tags));
+  // MLflow 3.x reports the workspace of every experiment; without --enable-workspaces it is "default".
+  out.workspace = 'default';
   return out;
 }
 

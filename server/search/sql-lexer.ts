@@ -1,0 +1,152 @@
+// Tokenizer for MLflow filter and order_by strings. MLflow hands these strings to sqlparse
+// (0.6.x) and builds its grammar and its error messages from sqlparse's tokens, so we tokenize
+// with the same rules, in the same order (sqlparse/keywords.py SQL_REGEX): which text becomes a
+// name, a number, a quoted string or a keyword decides which filters MLflow accepts.
+// Rules that only matter for full SQL (dollar-quoted bodies, hints, JOIN variants) are kept
+// where they change how a filter splits into tokens, and dropped otherwise.
+
+export type TokenType =
+  | 'Whitespace'
+  | 'Newline'
+  | 'Comment.Single'
+  | 'Comment.Multiline'
+  | 'Assignment'
+  | 'Punctuation'
+  | 'Wildcard'
+  | 'Name'
+  | 'Name.Placeholder'
+  | 'Name.Builtin'
+  | 'Command'
+  | 'Keyword'
+  | 'Keyword.Order'
+  | 'Keyword.DML'
+  | 'Keyword.DDL'
+  | 'Keyword.DCL'
+  | 'Keyword.CTE'
+  | 'Keyword.TZCast'
+  | 'Number.Hexadecimal'
+  | 'Number.Float'
+  | 'Number.Integer'
+  | 'String.Single'
+  | 'String.Symbol'
+  | 'Operator'
+  | 'Operator.Comparison'
+  | 'Literal'
+  | 'Error';
+
+export interface LexToken {
+  readonly ttype: TokenType;
+  readonly value: string;
+}
+
+// Python's \w and \b are Unicode-aware under re.UNICODE; JS's are ASCII-only even with /u.
+const W = '[\\p{L}\\p{N}_]';
+const B = '(?![\\p{L}\\p{N}_])';
+const L = '[A-ZÀ-Ü]';
+
+const KEYWORD = 'keyword';
+type Action = TokenType | typeof KEYWORD;
+
+const RULES: ReadonlyArray<readonly [RegExp, Action]> = (
+  [
+    // sqlparse resolves dollar-quoted literals before any other rule (keywords.py DelimitedSpans).
+    [String.raw`(?<![\p{L}\p{N}_"$])\$(${L}${W}*)?\$[\s\S]*?\$\1\$`, 'Literal'],
+    [String.raw`(--|# ).*?(\r\n|\r|\n|$)`, 'Comment.Single'],
+    [String.raw`/\*[\s\S]*?\*/`, 'Comment.Multiline'],
+    [String.raw`(\r\n|\r|\n)`, 'Newline'],
+    [String.raw`\s`, 'Whitespace'],
+    [':=', 'Assignment'],
+    ['::', 'Punctuation'],
+    [String.raw`\*`, 'Wildcard'],
+    ['`(``|[^`])*`', 'Name'],
+    ['´(´´|[^´])*´', 'Name'],
+    [String.raw`\?`, 'Name.Placeholder'],
+    [String.raw`%(\(${W}+\))?s`, 'Name.Placeholder'],
+    [String.raw`(?<!${W})[$:?]${W}+`, 'Name.Placeholder'],
+    [String.raw`\\${W}+`, 'Command'],
+    [`(CASE|IN|VALUES|USING|FROM|AS)${B}`, 'Keyword'],
+    [String.raw`(@|##|#)${L}${W}+`, 'Name'],
+    [String.raw`${L}${W}*(?=\s*\.(?!\d))`, 'Name'],
+    [String.raw`(?<=\.)${L}${W}*`, 'Name'],
+    [String.raw`${L}${W}*(?=\()`, 'Name'],
+    [String.raw`-?0x[\dA-F]+`, 'Number.Hexadecimal'],
+    [String.raw`-?\d+(\.\d+)?E-?\d+`, 'Number.Float'],
+    [String.raw`(?![_A-ZÀ-Ü])-?(\d+(\.\d*)|\.\d+)(?![_A-ZÀ-Ü])`, 'Number.Float'],
+    [String.raw`(?![_A-ZÀ-Ü])-?\d+(?![_A-ZÀ-Ü])`, 'Number.Integer'],
+    [String.raw`'(''|\\'|[^'])*'`, 'String.Single'],
+    [String.raw`"(""|\\"|[^"])*"`, 'String.Symbol'],
+    [String.raw`(""|".*?[^\\]")`, 'String.Symbol'],
+    [String.raw`(?<![\p{L}\p{N}_\])])(\[[^\]\[]+\])`, 'Name'],
+    [String.raw`((LEFT\s+|RIGHT\s+|FULL\s+)?(INNER\s+|OUTER\s+|STRAIGHT\s+)?|(CROSS\s+|NATURAL\s+)?)?JOIN${B}`, 'Keyword'],
+    [String.raw`END(\s+IF|\s+LOOP|\s+WHILE|\s+FOR|\s+CASE)?${B}`, 'Keyword'],
+    [String.raw`IF\s+(NOT\s+)?EXISTS${B}`, 'Keyword'],
+    [String.raw`NOT\s+NULL${B}`, 'Keyword'],
+    [String.raw`(ASC|DESC)(\s+NULLS\s+(FIRST|LAST))?${B}`, 'Keyword.Order'],
+    [String.raw`NULLS\s+(FIRST|LAST)${B}`, 'Keyword.Order'],
+    [String.raw`UNION\s+ALL${B}`, 'Keyword'],
+    [String.raw`CREATE(\s+OR\s+REPLACE)?${B}`, 'Keyword.DDL'],
+    [String.raw`DOUBLE\s+PRECISION${B}`, 'Name.Builtin'],
+    [String.raw`(GROUP|ORDER)\s+BY${B}`, 'Keyword'],
+    [String.raw`PRIMARY\s+KEY${B}`, 'Keyword'],
+    [String.raw`(NOT\s+)?(LIKE|ILIKE|RLIKE)${B}`, 'Operator.Comparison'],
+    [String.raw`(NOT\s+)?(REGEXP)(\s+(BINARY))?${B}`, 'Operator.Comparison'],
+    [String.raw`${W}[$#\p{L}\p{N}_]*`, KEYWORD],
+    [String.raw`[;:()\[\],\.]`, 'Punctuation'],
+    [String.raw`(->>?|#>>?|@>|<@|\?\|?|\?&|-|#-)`, 'Operator'],
+    ['[<>=~!]+', 'Operator.Comparison'],
+    [String.raw`[+/@#%^&|^-]+`, 'Operator'],
+  ] as const
+).map(([source, action]) => [new RegExp(source, 'iuy'), action] as const);
+
+// The subset of sqlparse's keyword tables (keywords.py KEYWORDS*) that a filter plausibly contains.
+// A word found here is a keyword, which stops it from grouping into an identifier; every other
+// word is a plain Name, as in sqlparse.
+const KEYWORDS: ReadonlyMap<string, TokenType> = new Map<string, TokenType>([
+  ...(
+    'AND OR NOT IS NULL TRUE FALSE BETWEEN EXISTS ALL ANY SOME ESCAPE KEY SOURCE VERSION TIME ' +
+    'ORDER BY GROUP HAVING LIMIT OFFSET WHERE ON DISTINCT TABLE INTO SET WHEN THEN ELSE END CASE ' +
+    'IF BEGIN ROLE DATA USER TYPE LEVEL COUNT MAX MIN SUM AVG ROW ROWS FIRST LAST DEFAULT INDEX ' +
+    'VIEW COLUMN UNIQUE PRIMARY FOREIGN REFERENCES CHECK CONSTRAINT CURRENT_DATE ' +
+    'CURRENT_TIMESTAMP CURRENT_TIME UNION EXCEPT INTERSECT JOIN LEFT RIGHT INNER OUTER FULL ' +
+    'CROSS NATURAL USING DESCRIBE EXPLAIN SHOW FOR WHILE LOOP DO RETURN RETURNS DECLARE CURSOR ' +
+    'FETCH NEXT PRIOR ABSOLUTE RELATIVE'
+  )
+    .split(' ')
+    .map((w): [string, TokenType] => [w, 'Keyword']),
+  ...'SELECT INSERT UPDATE DELETE MERGE REPLACE COMMIT ROLLBACK'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DML']),
+  ...'CREATE DROP ALTER TRUNCATE'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DDL']),
+  ...'GRANT REVOKE'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DCL']),
+  ['WITH', 'Keyword.CTE'],
+  ...'DATE TIMESTAMP INT INTEGER FLOAT TEXT VARCHAR CHAR BOOLEAN REAL NUMERIC DECIMAL BIGINT'
+    .split(' ')
+    .map((w): [string, TokenType] => [w, 'Name.Builtin']),
+]);
+
+function keywordType(word: string): TokenType {
+  return KEYWORDS.get(word.toUpperCase()) ?? 'Name';
+}
+
+/** Splits text into sqlparse tokens; a character no rule matches becomes a one-char Error token. */
+export function tokenize(text: string): LexToken[] {
+  const tokens: LexToken[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    let matched = false;
+    for (const [regex, action] of RULES) {
+      regex.lastIndex = pos;
+      const m = regex.exec(text);
+      if (!m || m[0].length === 0) continue;
+      const value = m[0];
+      tokens.push({ ttype: action === KEYWORD ? keywordType(value) : action, value });
+      pos += value.length;
+      matched = true;
+      break;
+    }
+    if (!matched) {
+      const ch = String.fromCodePoint(text.codePointAt(pos) ?? 0);
+      tokens.push({ ttype: 'Error', value: ch });
+      pos += ch.length;
+    }
+  }
+  return tokens;
+}

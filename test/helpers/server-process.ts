@@ -1,0 +1,89 @@
+// A real Minflow server process on a free loopback port, for e2e and compat tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { builtCli, tempDir } from './paths.js';
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** stdout + stderr so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHealth(url: string, timeoutMs: number, output: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`server at ${url} not healthy after ${timeoutMs} ms\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? tempDir('server');
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      builtCli(),
+      'server',
+      '--port',
+      String(port),
+      '--backend-store-uri',
+      `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      path.join(dataDir, 'artifacts'),
+      '--log-level',
+      'warn',
+      ...(options.args ?? []),
+    ],
+    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  await waitForHealth(url, options.timeoutMs ?? 15000, () => out);
+  return {
+    url,
+    port,
+    dataDir,
+    child,
+    output: () => out,
+    stop: () => stopWith('SIGTERM'),
+    kill9: () => stopWith('SIGKILL'),
+  };
+}
