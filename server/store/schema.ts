@@ -9,6 +9,7 @@ import {
   primaryKey,
   index,
   uniqueIndex,
+  foreignKey,
 } from 'drizzle-orm/sqlite-core';
 
 export const experiments = sqliteTable(
@@ -179,4 +180,155 @@ export const inputTags = sqliteTable(
     value: text('value').notNull(),
   },
   (t) => [primaryKey({ columns: [t.inputUuid, t.name] })],
+);
+
+// ---- MLflow 3 logged models -------------------------------------------------------------------
+
+export const loggedModels = sqliteTable(
+  'logged_models',
+  {
+    modelId: text('model_id').primaryKey(),
+    experimentId: integer('experiment_id')
+      .notNull()
+      .references(() => experiments.experimentId, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    artifactLocation: text('artifact_location').notNull(),
+    creationTimestampMs: integer('creation_timestamp_ms').notNull(),
+    lastUpdatedTimestampMs: integer('last_updated_timestamp_ms').notNull(),
+    /** LoggedModelStatus number: 0 unspecified, 1 pending, 2 ready, 3 upload failed. */
+    status: integer('status').notNull(),
+    lifecycleStage: text('lifecycle_stage').notNull().default('active'),
+    modelType: text('model_type'),
+    sourceRunId: text('source_run_id'),
+    statusMessage: text('status_message'),
+  },
+  (t) => [
+    index('index_logged_models_experiment').on(t.experimentId, t.lifecycleStage, t.creationTimestampMs),
+    index('index_logged_models_source_run').on(t.sourceRunId),
+  ],
+);
+
+export const loggedModelParams = sqliteTable(
+  'logged_model_params',
+  {
+    modelId: text('model_id')
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
+    experimentId: integer('experiment_id').notNull(),
+    paramKey: text('param_key').notNull(),
+    paramValue: text('param_value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.paramKey] })],
+);
+
+export const loggedModelTags = sqliteTable(
+  'logged_model_tags',
+  {
+    modelId: text('model_id')
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
+    experimentId: integer('experiment_id').notNull(),
+    tagKey: text('tag_key').notNull(),
+    tagValue: text('tag_value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.tagKey] })],
+);
+
+export const loggedModelMetrics = sqliteTable(
+  'logged_model_metrics',
+  {
+    modelId: text('model_id')
+      .notNull()
+      .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
+    metricName: text('metric_name').notNull(),
+    metricTimestampMs: integer('metric_timestamp_ms').notNull(),
+    metricStep: integer('metric_step').notNull(),
+    metricValue: real('metric_value'),
+    experimentId: integer('experiment_id').notNull(),
+    runId: text('run_id').notNull(),
+    datasetUuid: text('dataset_uuid'),
+    datasetName: text('dataset_name'),
+    datasetDigest: text('dataset_digest'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.modelId, t.metricName, t.metricTimestampMs, t.metricStep, t.runId] }),
+    index('index_logged_model_metrics_model_name').on(t.modelId, t.metricName),
+  ],
+);
+
+// ---- Model registry ----------------------------------------------------------------------------
+
+export const registeredModels = sqliteTable(
+  'registered_models',
+  {
+    name: text('name').primaryKey(),
+    creationTime: integer('creation_time'),
+    lastUpdatedTime: integer('last_updated_time'),
+    description: text('description'),
+  },
+  (t) => [index('index_registered_models_last_updated').on(t.lastUpdatedTime)],
+);
+
+export const registeredModelTags = sqliteTable(
+  'registered_model_tags',
+  {
+    name: text('name')
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    key: text('key').notNull(),
+    value: text('value'),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.key] })],
+);
+
+export const modelVersions = sqliteTable(
+  'model_versions',
+  {
+    name: text('name')
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    version: integer('version').notNull(),
+    creationTime: integer('creation_time'),
+    lastUpdatedTime: integer('last_updated_time'),
+    description: text('description'),
+    userId: text('user_id'),
+    /** 'None' | 'Staging' | 'Production' | 'Archived' | 'Deleted_Internal' (a soft-deleted version). */
+    currentStage: text('current_stage').notNull().default('None'),
+    source: text('source'),
+    storageLocation: text('storage_location'),
+    runId: text('run_id'),
+    runLink: text('run_link'),
+    status: text('status').notNull().default('READY'),
+    statusMessage: text('status_message'),
+    modelId: text('model_id'),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version] }), index('index_model_versions_run_id').on(t.runId)],
+);
+
+export const modelVersionTags = sqliteTable(
+  'model_version_tags',
+  {
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    key: text('key').notNull(),
+    value: text('value'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.name, t.version, t.key] }),
+    foreignKey({ columns: [t.name, t.version], foreignColumns: [modelVersions.name, modelVersions.version] })
+      .onDelete('cascade')
+      .onUpdate('cascade'),
+  ],
+);
+
+export const registeredModelAliases = sqliteTable(
+  'registered_model_aliases',
+  {
+    name: text('name')
+      .notNull()
+      .references(() => registeredModels.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    alias: text('alias').notNull(),
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.alias] })],
 );
