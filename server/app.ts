@@ -8,6 +8,10 @@ import { experimentRoutes } from './routes/experiments.js';
 import { runRoutes } from './routes/runs.js';
 import { metricRoutes } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
+import { loggedModelRoutes } from './routes/logged-models.js';
+import { artifactProxyRoutes, artifactReadRoutes, type ArtifactRouteDeps } from './routes/artifacts.js';
+import { ArtifactResolver } from './artifacts/locations.js';
+import { LocalArtifactStore } from './artifacts/local-store.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -60,6 +64,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .send(JSON.stringify({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint for ${req.method} ${req.url.split('?')[0]}` }));
   });
 
+  const artifactDeps: ArtifactRouteDeps = {
+    store,
+    loggedModels: store.loggedModels,
+    resolver: new ArtifactResolver(new LocalArtifactStore(config.artifactsDestination), config.serveArtifacts),
+  };
+
   await app.register(
     async (api) => {
       // MLflow reads bodies itself (content-type rules, DELETE/PATCH JSON, lenient parsing): keep the
@@ -70,9 +80,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       experimentRoutes(api, store);
       runRoutes(api, store);
       metricRoutes(api, store);
+      loggedModelRoutes(api, store.loggedModels);
+      artifactReadRoutes(api, artifactDeps);
     },
     { prefix: config.staticPrefix },
   );
+  await app.register(async (proxy) => artifactProxyRoutes(proxy, artifactDeps), { prefix: config.staticPrefix });
 
   return app;
 }

@@ -15,6 +15,8 @@ export interface ScalarField {
 export interface EnumField {
   type: 'enum';
   values: readonly string[];
+  /** The number of values[0]: MLflow's enums start at 1, LoggedModelStatus at 0. */
+  firstNumber?: number;
   repeated?: boolean;
   required?: boolean;
 }
@@ -81,7 +83,7 @@ export function missingValueError(param: string) {
 
 const INT_PATTERN = /^-?\d+$/;
 
-function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, values?: readonly string[]): unknown {
+function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, values?: readonly string[], first = 1): unknown {
   switch (type) {
     case 'string':
       if (typeof raw === 'string') return raw;
@@ -114,13 +116,9 @@ function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, va
       break;
     case 'enum':
       if (typeof raw === 'string' && values!.includes(raw)) return raw;
-      // Proto enums are 1-based in MLflow's protos (RUNNING=1, ACTIVE_ONLY=1, ...).
-      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 && raw <= values!.length) {
-        return values![raw - 1];
-      }
-      if (typeof raw === 'string' && INT_PATTERN.test(raw)) {
-        const n = Number(raw);
-        if (n >= 1 && n <= values!.length) return values![n - 1];
+      if ((typeof raw === 'number' && Number.isInteger(raw)) || (typeof raw === 'string' && INT_PATTERN.test(raw))) {
+        const index = Number(raw) - first;
+        if (index >= 0 && index < values!.length) return values![index];
       }
       break;
   }
@@ -132,7 +130,8 @@ function coerceField(spec: FieldSpec, raw: unknown, param: string): unknown {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidValueError(param, raw);
     return coerceMessage(spec.fields, raw as Record<string, unknown>, param);
   }
-  return coerceScalar(spec.type, raw, param, spec.type === 'enum' ? spec.values : undefined);
+  if (spec.type === 'enum') return coerceScalar('enum', raw, param, spec.values, spec.firstNumber ?? 1);
+  return coerceScalar(spec.type, raw, param);
 }
 
 function coerceMessage(spec: MessageSpec, raw: Record<string, unknown>, prefix = ''): Record<string, unknown> {

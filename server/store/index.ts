@@ -2,6 +2,7 @@
 import { openDatabase, type Db } from './db.js';
 import { ExperimentStore } from './experiments.js';
 import { MetricHistory } from './history.js';
+import { LoggedModelStore } from './logged-models.js';
 import { RunLogging } from './logging.js';
 import { RunStore } from './runs.js';
 
@@ -11,6 +12,7 @@ export interface TrackingStore {
   readonly runs: RunStore;
   readonly logging: RunLogging;
   readonly history: MetricHistory;
+  readonly loggedModels: LoggedModelStore;
   close(): void;
 }
 
@@ -19,12 +21,17 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
   const experiments = new ExperimentStore(db.sqlite, defaultArtifactRoot);
   experiments.ensureDefaultExperiment();
   const runs = new RunStore(db.sqlite, experiments);
+  const loggedModels = new LoggedModelStore(db.sqlite, experiments);
+  const logging = new RunLogging(db.sqlite, runs);
+  // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
+  logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
   return {
     db,
     experiments,
     runs,
-    logging: new RunLogging(db.sqlite, runs),
+    logging,
     history: new MetricHistory(db.sqlite),
+    loggedModels,
     close: () => db.close(),
   };
 }

@@ -32,6 +32,17 @@ export function pythonRepr(s: string): string {
   return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
 }
 
+/** Python's json.dumps(value) with its default separators (", " and ": "). */
+export function pythonJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyJson(k)}: ${pythonJsonDumps(v)}`)
+      .join(', ')}}`;
+  }
+  return pyJson(value);
+}
+
 /** json.dumps(value) as MLflow's invalid_value() formats the offending value. */
 function pyJson(value: unknown): string {
   if (value === undefined || value === null) return 'null';

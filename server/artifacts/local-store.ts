@@ -1,0 +1,136 @@
+// Artifacts as files under one root directory. Every path is resolved inside the root — symlinks
+// included — or refused with 400 "Invalid path"; uploads stream to a temporary name next to their
+// target, are fsynced and renamed into place, so a crash never leaves a half-written artifact visible.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MlflowError, invalidParameter, notFound } from '../errors.js';
+import { invalidPath, validatePathIsSafe } from './safe-path.js';
+import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.js';
+
+/** Uploads in progress carry this prefix; listings hide them, as MLflow hides its temp files. */
+export const TEMP_PREFIX = '.minflow-upload-';
+
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+export class LocalArtifactStore implements ArtifactStore {
+  readonly root: string;
+  private realRoot: string | null = null;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The absolute path of `rel`, after checking that neither `..` nor a symlink leads out of the root. */
+  async resolve(rel: string): Promise<string> {
+    const safe = validatePathIsSafe(rel);
+    const abs = safe === '' ? this.root : path.join(this.root, ...safe.split('/'));
+    if (!isInside(abs, this.root)) throw invalidPath();
+    const realRoot = await this.realRootPath();
+    // The deepest part of the path that exists must really be inside the root.
+    let probe = abs;
+    for (;;) {
+      try {
+        const real = await fsp.realpath(probe);
+        if (!isInside(real, realRoot)) throw invalidPath();
+        break;
+      } catch (e) {
+        if (e instanceof MlflowError) throw e;
+        const parent = path.dirname(probe);
+        if (parent === probe || !isInside(parent, this.root)) break;
+        probe = parent;
+      }
+    }
+    return abs;
+  }
+
+  async list(dir: string): Promise<ArtifactFileInfo[]> {
+    const abs = await this.resolve(dir);
+    let entries: fs.Dirent[];
+    try {
+      entries = await fsp.readdir(abs, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    const base = validatePathIsSafe(dir);
+    const out: ArtifactFileInfo[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith(TEMP_PREFIX)) continue;
+      const rel = base ? `${base}/${e.name}` : e.name;
+      const full = path.join(abs, e.name);
+      let stat: fs.Stats;
+      try {
+        stat = await fsp.stat(full);
+        // A symlink that points out of the root is not listed.
+        if (e.isSymbolicLink() && !isInside(await fsp.realpath(full), await this.realRootPath())) continue;
+      } catch {
+        continue;
+      }
+      out.push(stat.isDirectory() ? { path: rel, isDir: true } : { path: rel, isDir: false, fileSize: stat.size });
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async read(rel: string): Promise<ArtifactReadable> {
+    const abs = await this.resolve(rel);
+    let stat: fs.Stats;
+    try {
+      stat = await fsp.stat(abs);
+    } catch {
+      throw notFound(`No such artifact: '${validatePathIsSafe(rel)}'`);
+    }
+    if (stat.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
+    const handle = await fsp.open(abs, 'r');
+    return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), size: stat.size };
+  }
+
+  async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<number> {
+    const abs = await this.resolve(rel);
+    if (abs === this.root) throw invalidPath();
+    const dir = path.dirname(abs);
+    await fsp.mkdir(dir, { recursive: true });
+    // mkdir may have walked through an existing directory: check again now that the tree exists.
+    await this.resolve(rel);
+    const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+    let written = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        written += chunk.length;
+        if (written > maxBytes) done(new MlflowError('INVALID_PARAMETER_VALUE', `Artifact exceeds the maximum size of ${maxBytes} bytes`, 413));
+        else done(null, chunk);
+      },
+    });
+    const handle = await fsp.open(temp, 'w');
+    try {
+      await pipeline(body, counter, handle.createWriteStream({ highWaterMark: 1024 * 1024, autoClose: false }));
+      await handle.sync();
+      await handle.close();
+      const stat = await fsp.stat(abs).catch(() => null);
+      if (stat?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
+      await fsp.rename(temp, abs);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      await fsp.rm(temp, { force: true });
+      throw e;
+    }
+    return written;
+  }
+
+  async delete(rel: string): Promise<void> {
+    const abs = await this.resolve(rel);
+    if (abs === this.root) throw invalidPath();
+    await fsp.rm(abs, { recursive: true, force: true });
+  }
+
+  private async realRootPath(): Promise<string> {
+    if (this.realRoot) return this.realRoot;
+    await fsp.mkdir(this.root, { recursive: true });
+    this.realRoot = await fsp.realpath(this.root);
+    return this.realRoot;
+  }
+}

@@ -1,0 +1,67 @@
+// Sending an artifact file the way MLflow does (_response_with_file_attachment_headers): always as an
+// attachment (so a browser never renders it on our origin), nosniff, and MLflow's MIME guess —
+// text/plain for the text-like extensions it lists (MLmodel included), else by extension.
+import type { FastifyReply } from 'fastify';
+import type { ArtifactReadable } from './store.js';
+
+const TEXT_EXTENSIONS = new Set([
+  'txt', 'log', 'err', 'cfg', 'conf', 'cnf', 'cf', 'ini', 'properties', 'prop', 'hocon', 'toml', 'yaml', 'yml',
+  'xml', 'json', 'js', 'py', 'py3', 'csv', 'tsv', 'md', 'rst', 'ipynb', 'MLmodel', 'MLproject',
+]);
+
+// Python's mimetypes table for the extensions artifacts commonly have.
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  ico: 'image/vnd.microsoft.icon',
+  html: 'text/html',
+  htm: 'text/html',
+  css: 'text/css',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tar: 'application/x-tar',
+  wav: 'audio/x-wav',
+  mp3: 'audio/mpeg',
+  mp4: 'video/mp4',
+  webm: 'video/webm',
+};
+
+export function guessMimeType(fileName: string): string {
+  const base = fileName.split('/').pop() ?? fileName;
+  const dot = base.lastIndexOf('.');
+  const extension = dot > 0 ? base.slice(dot + 1) : base;
+  if (TEXT_EXTENSIONS.has(extension)) return 'text/plain';
+  return MIME_BY_EXTENSION[extension.toLowerCase()] ?? 'application/octet-stream';
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** RFC 6266 attachment header with an RFC 5987 filename* for non-ASCII names (werkzeug's quoting). */
+export function contentDisposition(fileName: string): string {
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(fileName);
+  const quote = (v: string) => (TOKEN.test(v) ? v : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  if (ascii) return `attachment; filename=${quote(fileName)}`;
+  // eslint-disable-next-line no-control-regex
+  const fallback = fileName.normalize('NFKD').replace(/[^\x00-\x7f]/g, '') || 'download';
+  const encoded = encodeURIComponent(fileName).replace(/['()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename=${quote(fallback)}; filename*=UTF-8''${encoded}`;
+}
+
+export function sendArtifact(reply: FastifyReply, file: ArtifactReadable, artifactPath: string): FastifyReply {
+  const name = artifactPath.split('/').pop() || artifactPath;
+  return reply
+    .header('Content-Type', guessMimeType(name))
+    .header('Content-Disposition', contentDisposition(name))
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Content-Length', String(file.size))
+    .send(file.stream);
+}

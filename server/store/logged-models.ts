@@ -1,0 +1,293 @@
+// MLflow 3 logged models: a model's own record (id `m-<uuid hex>`, artifacts under
+// `<experiment artifact location>/models/<id>/artifacts`), its params, tags and the metrics logged with
+// its model_id, with the SqlAlchemyStore's semantics (soft delete, PENDING → READY on finalize).
+import { randomUUID } from 'node:crypto';
+import { invalidParameter, notFound } from '../errors.js';
+import { appendToUriPath } from '../artifacts/uri.js';
+import type { Sqlite } from './db.js';
+import type { Metric, Tag } from './entities.js';
+import type { ExperimentStore } from './experiments.js';
+import { randomRunName } from './run-names.js';
+import { pythonJsonDumps, pythonRepr } from './validation.js';
+
+export const LOGGED_MODEL_STATUSES = [
+  'LOGGED_MODEL_STATUS_UNSPECIFIED',
+  'LOGGED_MODEL_PENDING',
+  'LOGGED_MODEL_READY',
+  'LOGGED_MODEL_UPLOAD_FAILED',
+] as const;
+export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+
+export const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  creationTimestampMs: number;
+  lastUpdatedTimestampMs: number;
+  status: LoggedModelStatus;
+  lifecycleStage: 'active' | 'deleted';
+  modelType: string | null;
+  sourceRunId: string | null;
+  statusMessage: string | null;
+  tags: Tag[];
+  params: Tag[];
+  metrics: Metric[];
+}
+
+interface Row {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  status: number;
+  lifecycle_stage: 'active' | 'deleted';
+  model_type: string | null;
+  source_run_id: string | null;
+  status_message: string | null;
+}
+
+export interface CreateLoggedModel {
+  experimentId: string;
+  name?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  params: Tag[];
+  tags: Tag[];
+}
+
+export interface CompiledModelSearch {
+  sql: string;
+  params: (string | number)[];
+}
+
+const BAD_NAME_CHARS = ['/', ':', '.', '%', '"', "'"];
+
+function validateLoggedModelName(name: string | undefined): void {
+  if (name === undefined) return;
+  if (!name || BAD_NAME_CHARS.some((c) => name.includes(c))) {
+    throw invalidParameter(
+      `Invalid model name (${pythonRepr(name)}) provided. Model name must be a non-empty string ` +
+        `and cannot contain the following characters: (${BAD_NAME_CHARS.map(pythonRepr).join(', ')})`,
+    );
+  }
+}
+
+export class LoggedModelStore {
+  private readonly upsertParam;
+  private readonly upsertTag;
+
+  constructor(
+    private readonly sqlite: Sqlite,
+    private readonly experiments: ExperimentStore,
+  ) {
+    this.upsertParam = sqlite.prepare(
+      'INSERT OR REPLACE INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?)',
+    );
+    this.upsertTag = sqlite.prepare(
+      'INSERT OR REPLACE INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)',
+    );
+  }
+
+  create(req: CreateLoggedModel): LoggedModel {
+    validateLoggedModelName(req.name);
+    const modelId = `m-${randomUUID().replace(/-/g, '')}`;
+    this.sqlite.transaction(() => {
+      const experiment = this.experiments.row(req.experimentId, ['active', 'deleted']);
+      this.experiments.assertActive(experiment);
+      const now = Date.now();
+      this.sqlite
+        .prepare(
+          `INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp_ms,
+             last_updated_timestamp_ms, status, lifecycle_stage, model_type, source_run_id, status_message)
+           VALUES (?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, NULL)`,
+        )
+        .run(
+          modelId,
+          experiment.experiment_id,
+          req.name || randomRunName(),
+          appendToUriPath(experiment.artifact_location ?? '', 'models', modelId, 'artifacts'),
+          now,
+          now,
+          req.modelType || null,
+          req.sourceRunId || null,
+        );
+      for (const p of req.params) this.upsertParam.run(modelId, experiment.experiment_id, p.key, p.value);
+      for (const t of req.tags) this.upsertTag.run(modelId, experiment.experiment_id, t.key, t.value);
+    })();
+    return this.get(modelId);
+  }
+
+  get(modelId: string, allowDeleted = false): LoggedModel {
+    const row = this.row(modelId, allowDeleted);
+    return this.hydrate([row])[0]!;
+  }
+
+  logParams(modelId: string, params: Tag[]): void {
+    this.sqlite.transaction(() => {
+      const row = this.row(modelId, true);
+      for (const p of params) this.upsertParam.run(modelId, row.experiment_id, p.key, p.value);
+    })();
+  }
+
+  finalize(modelId: string, status: LoggedModelStatus): LoggedModel {
+    this.row(modelId, true);
+    this.sqlite
+      .prepare('UPDATE logged_models SET status = ?, last_updated_timestamp_ms = ? WHERE model_id = ?')
+      .run(LOGGED_MODEL_STATUSES.indexOf(status), Date.now(), modelId);
+    return this.get(modelId, true);
+  }
+
+  delete(modelId: string): void {
+    this.row(modelId, true);
+    this.sqlite
+      .prepare("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_timestamp_ms = ? WHERE model_id = ?")
+      .run(Date.now(), modelId);
+  }
+
+  setTags(modelId: string, tags: Tag[]): void {
+    this.sqlite.transaction(() => {
+      const row = this.row(modelId, true);
+      for (const t of tags) this.upsertTag.run(modelId, row.experiment_id, t.key, t.value);
+    })();
+  }
+
+  deleteTag(modelId: string, key: string): void {
+    this.sqlite.transaction(() => {
+      this.row(modelId, true);
+      const info = this.sqlite.prepare('DELETE FROM logged_model_tags WHERE model_id = ? AND tag_key = ?').run(modelId, key);
+      if (info.changes === 0) {
+        throw notFound(`No tag with key ${pythonRepr(key)} found for model with ID ${pythonRepr(modelId)}.`);
+      }
+    })();
+  }
+
+  /** Registering a version appends {"name", "version"} to the model's mlflow.modelVersions tag (abstract_store.py). */
+  addModelVersionTag(modelId: string, name: string, version: string): void {
+    const row = this.row(modelId, true);
+    const current = this.sqlite
+      .prepare('SELECT tag_value FROM logged_model_tags WHERE model_id = ? AND tag_key = ?')
+      .get(modelId, MODEL_VERSIONS_TAG) as { tag_value: string } | undefined;
+    let list: unknown[] = [];
+    try {
+      const parsed: unknown = current ? JSON.parse(current.tag_value) : [];
+      if (Array.isArray(parsed)) list = parsed;
+    } catch {
+      list = [];
+    }
+    list.push({ name, version: Number(version) });
+    // Python's json.dumps spacing, so the tag reads the same as one the official server wrote.
+    this.upsertTag.run(modelId, row.experiment_id, MODEL_VERSIONS_TAG, pythonJsonDumps(list));
+  }
+
+  /** Metrics logged with a model_id also land in logged_model_metrics (unknown model ids are skipped). */
+  recordMetrics(runId: string, experimentId: number, metrics: Metric[]): void {
+    const insert = this.sqlite.prepare(
+      `INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
+         experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
+       SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?, ? WHERE EXISTS (SELECT 1 FROM logged_models WHERE model_id = ?)`,
+    );
+    for (const m of metrics) {
+      const value = Number.isNaN(m.value) ? 0 : Math.max(-1.7976931348623157e308, Math.min(1.7976931348623157e308, m.value));
+      insert.run(m.modelId, m.key, m.timestamp, m.step, value, experimentId, runId, m.datasetName ?? null, m.datasetDigest ?? null, m.modelId);
+    }
+  }
+
+  /** Runs a compiled search (SQL selecting model_id, limit max+1) and hydrates the page. */
+  search(compiled: CompiledModelSearch, maxResults: number): { items: LoggedModel[]; more: boolean } {
+    const ids = (this.sqlite.prepare(compiled.sql).all(...compiled.params) as { model_id: string }[]).map((r) => r.model_id);
+    const page = ids.slice(0, maxResults);
+    const rows = this.rowsByIds(page);
+    return { items: this.hydrate(rows), more: ids.length > maxResults };
+  }
+
+  private row(modelId: string, allowDeleted: boolean): Row {
+    const row = this.sqlite.prepare('SELECT * FROM logged_models WHERE model_id = ?').get(modelId) as Row | undefined;
+    if (!row || (!allowDeleted && row.lifecycle_stage === 'deleted')) {
+      throw notFound(`Logged model with ID '${modelId}' not found.`);
+    }
+    return row;
+  }
+
+  private rowsByIds(ids: string[]): Row[] {
+    if (ids.length === 0) return [];
+    const rows = this.sqlite
+      .prepare('SELECT * FROM logged_models WHERE model_id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as Row[];
+    const byId = new Map(rows.map((r) => [r.model_id, r]));
+    return ids.map((id) => byId.get(id)!).filter(Boolean);
+  }
+
+  private hydrate(rows: Row[]): LoggedModel[] {
+    if (rows.length === 0) return [];
+    const key = JSON.stringify(rows.map((r) => r.model_id));
+    const ids = '(SELECT value FROM json_each(?))';
+    const group = <T>(list: (T & { model_id: string })[]) => {
+      const m = new Map<string, T[]>();
+      for (const item of list) {
+        let l = m.get(item.model_id);
+        if (!l) m.set(item.model_id, (l = []));
+        l.push(item);
+      }
+      return m;
+    };
+    const tags = group(
+      this.sqlite.prepare(`SELECT model_id, tag_key, tag_value FROM logged_model_tags WHERE model_id IN ${ids} ORDER BY rowid`).all(key) as {
+        model_id: string;
+        tag_key: string;
+        tag_value: string;
+      }[],
+    );
+    const params = group(
+      this.sqlite
+        .prepare(`SELECT model_id, param_key, param_value FROM logged_model_params WHERE model_id IN ${ids} ORDER BY rowid`)
+        .all(key) as { model_id: string; param_key: string; param_value: string }[],
+    );
+    const metrics = group(
+      this.sqlite
+        .prepare(
+          `SELECT model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, run_id, dataset_name, dataset_digest
+             FROM logged_model_metrics WHERE model_id IN ${ids} ORDER BY rowid`,
+        )
+        .all(key) as {
+        model_id: string;
+        metric_name: string;
+        metric_timestamp_ms: number;
+        metric_step: number;
+        metric_value: number | null;
+        run_id: string;
+        dataset_name: string | null;
+        dataset_digest: string | null;
+      }[],
+    );
+    return rows.map((r) => ({
+      modelId: r.model_id,
+      experimentId: String(r.experiment_id),
+      name: r.name,
+      artifactLocation: r.artifact_location,
+      creationTimestampMs: r.creation_timestamp_ms,
+      lastUpdatedTimestampMs: r.last_updated_timestamp_ms,
+      status: LOGGED_MODEL_STATUSES[r.status] ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED',
+      lifecycleStage: r.lifecycle_stage,
+      modelType: r.model_type,
+      sourceRunId: r.source_run_id,
+      statusMessage: r.status_message,
+      tags: (tags.get(r.model_id) ?? []).map((t) => ({ key: t.tag_key, value: t.tag_value })),
+      params: (params.get(r.model_id) ?? []).map((p) => ({ key: p.param_key, value: p.param_value })),
+      metrics: (metrics.get(r.model_id) ?? []).map((m) => ({
+        key: m.metric_name,
+        value: m.metric_value ?? Number.NaN,
+        timestamp: m.metric_timestamp_ms,
+        step: m.metric_step,
+        runId: m.run_id,
+        modelId: m.model_id,
+        datasetName: m.dataset_name ?? undefined,
+        datasetDigest: m.dataset_digest ?? undefined,
+      })),
+    }));
+  }
+}
