@@ -7,12 +7,13 @@
  * the trees come out identical to scikit-learn's.
  *
  * What differs is the mechanics: instead of sorting the node's float values per feature, each feature
- * is pre-binned to its value ranks (binning.ts) and a node gathers per-rank counts — by a histogram for
- * large nodes, by sorting the few codes present for small ones — then scans ranks in order.
+ * is pre-binned to its value ranks (binning.ts), a node gathers per-rank class weights (node-groups.ts)
+ * and the search scans ranks in order.
  */
 import type { BinnedMatrix } from './binning.js';
 import { MISSING_CODE } from './binning.js';
 import { Criterion, impurityOf } from './criterion.js';
+import { NodeGroups } from './node-groups.js';
 import { NodeStore } from './node-store.js';
 import type { TreeArrays } from './tree-arrays.js';
 
@@ -32,9 +33,6 @@ const EPSILON = 2.220446049250313e-16; // np.finfo('double').eps, the builder's 
 const FEATURE_THRESHOLD = Math.fround(1e-7); // a float32 constant in sklearn, added in float32
 const RAND_R_MAX = 0x7fffffff;
 const ALL_NON_MISSING = MISSING_CODE - 1;
-/** A node this many times smaller than a feature's rank count sorts its codes instead of histogramming. */
-const SORT_RATIO = 8;
-const KEY_SHIFT = 2 ** 21;
 
 /** scikit-learn's `our_rand_r` xorshift state. */
 class RandR {
@@ -67,21 +65,10 @@ class Grower {
   private readonly constantFeatures: Int32Array;
   private readonly w0: Float64Array; // weight if class 0 else 0
   private readonly w1: Float64Array; // weight if class 1 else 0
-  private readonly hCnt: Int32Array;
-  private readonly hW0: Float64Array;
-  private readonly hW1: Float64Array;
-  private readonly gCode: Int32Array;
-  private readonly gCnt: Int32Array;
-  private readonly gW0: Float64Array;
-  private readonly gW1: Float64Array;
-  private readonly keys: Float64Array;
+  private readonly groups: NodeGroups;
   private readonly rand: RandR;
   readonly nSamples: number;
   readonly weightedNSamples: number;
-  // Missing-value statistics of the feature last gathered.
-  private nMiss = 0;
-  private wM0 = 0;
-  private wM1 = 0;
 
   constructor(
     private readonly X: BinnedMatrix,
@@ -108,17 +95,7 @@ class Grower {
     this.weightedNSamples = total;
     this.features = Int32Array.from({ length: X.nFeatures }, (_, j) => j);
     this.constantFeatures = new Int32Array(X.nFeatures);
-    let maxBins = 1;
-    for (const v of X.values) maxBins = Math.max(maxBins, v.length);
-    this.hCnt = new Int32Array(maxBins);
-    this.hW0 = new Float64Array(maxBins);
-    this.hW1 = new Float64Array(maxBins);
-    const maxGroups = Math.min(maxBins, this.nSamples) + 1;
-    this.gCode = new Int32Array(maxGroups);
-    this.gCnt = new Int32Array(maxGroups);
-    this.gW0 = new Float64Array(maxGroups);
-    this.gW1 = new Float64Array(maxGroups);
-    this.keys = new Float64Array(this.nSamples);
+    this.groups = new NodeGroups(X, this.nSamples);
     this.rand = new RandR(randRSeed);
   }
 
@@ -217,10 +194,11 @@ class Grower {
       }
       fj += nFoundConstants;
       const feature = features[fj]!;
-      const G = this.gather(feature, start, end);
+      const grp = this.groups;
+      const G = grp.gather(feature, this.samples, start, end, this.w0, this.w1);
+      const { code, count, w0: gW0, w1: gW1, nMiss } = grp;
       const values = this.X.values[feature]!;
-      const nMiss = this.nMiss;
-      if (G === 0 || (nMiss === 0 && values[this.gCode[G - 1]!]! <= Math.fround(values[this.gCode[0]!]! + FEATURE_THRESHOLD))) {
+      if (G === 0 || (nMiss === 0 && values[code[G - 1]!]! <= Math.fround(values[code[0]!]! + FEATURE_THRESHOLD))) {
         swap(features, fj, nTotalConstants);
         nFoundConstants++;
         nTotalConstants++;
@@ -233,8 +211,8 @@ class Grower {
       for (let pass = 0; pass < passes; pass++) {
         const missingLeft = pass === 1;
         let nL = missingLeft ? nMiss : 0;
-        let wL0 = missingLeft ? this.wM0 : 0;
-        let wL1 = missingLeft ? this.wM1 : 0;
+        let wL0 = missingLeft ? grp.wMiss0 : 0;
+        let wL1 = missingLeft ? grp.wMiss1 : 0;
         for (let g = 0; g <= G; g++) {
           if (g === G && (missingLeft || nMiss === 0)) break;
           let leftMax: number;
@@ -245,20 +223,20 @@ class Grower {
             threshold = Infinity;
           } else {
             if (g === 0) {
-              nL += this.gCnt[0]!;
-              wL0 += this.gW0[0]!;
-              wL1 += this.gW1[0]!;
+              nL += count[0]!;
+              wL0 += gW0[0]!;
+              wL1 += gW1[0]!;
               continue;
             }
-            const prev = values[this.gCode[g - 1]!]!;
-            const cur = values[this.gCode[g]!]!;
+            const prev = values[code[g - 1]!]!;
+            const cur = values[code[g]!]!;
             if (cur <= Math.fround(prev + FEATURE_THRESHOLD)) {
-              nL += this.gCnt[g]!;
-              wL0 += this.gW0[g]!;
-              wL1 += this.gW1[g]!;
+              nL += count[g]!;
+              wL0 += gW0[g]!;
+              wL1 += gW1[g]!;
               continue;
             }
-            leftMax = this.gCode[g - 1]!;
+            leftMax = code[g - 1]!;
             threshold = prev / 2 + cur / 2;
           }
           const nR = nNode - nL;
@@ -282,9 +260,9 @@ class Grower {
             }
           }
           if (g < G) {
-            nL += this.gCnt[g]!;
-            wL0 += this.gW0[g]!;
-            wL1 += this.gW1[g]!;
+            nL += count[g]!;
+            wL0 += gW0[g]!;
+            wL1 += gW1[g]!;
           }
         }
       }
@@ -293,90 +271,6 @@ class Grower {
     features.set(constantFeatures.subarray(0, nKnownConstants), 0);
     constantFeatures.set(features.subarray(nKnownConstants, nKnownConstants + nFoundConstants), nKnownConstants);
     return { split: best, nConstant: nTotalConstants };
-  }
-
-  /**
-   * Collects the node's distinct codes of `feature` in increasing order into gCode/gCnt/gW0/gW1 (returns
-   * how many) and the missing rows' statistics into nMiss/wM0/wM1.
-   */
-  private gather(feature: number, start: number, end: number): number {
-    const { samples, w0, w1 } = this;
-    const codes = this.X.codes;
-    const base = feature * this.X.nRows;
-    const nBins = this.X.values[feature]!.length;
-    let nMiss = 0;
-    let wM0 = 0;
-    let wM1 = 0;
-    let G = 0;
-    const nNode = end - start;
-    if (nNode * SORT_RATIO < nBins && nNode < KEY_SHIFT) {
-      const keys = this.keys;
-      let m = 0;
-      for (let k = start; k < end; k++) {
-        const i = samples[k]!;
-        const c = codes[base + i]!;
-        if (c === MISSING_CODE) {
-          nMiss++;
-          wM0 += w0[i]!;
-          wM1 += w1[i]!;
-        } else {
-          keys[m++] = c * KEY_SHIFT + (k - start);
-        }
-      }
-      const sorted = keys.subarray(0, m).sort();
-      let last = -1;
-      for (let t = 0; t < m; t++) {
-        const key = sorted[t]!;
-        const c = Math.floor(key / KEY_SHIFT);
-        const i = samples[start + (key - c * KEY_SHIFT)]!;
-        if (c !== last) {
-          this.gCode[G] = c;
-          this.gCnt[G] = 0;
-          this.gW0[G] = 0;
-          this.gW1[G] = 0;
-          G++;
-          last = c;
-        }
-        this.gCnt[G - 1]!++;
-        this.gW0[G - 1] = this.gW0[G - 1]! + w0[i]!;
-        this.gW1[G - 1] = this.gW1[G - 1]! + w1[i]!;
-      }
-    } else {
-      const { hCnt, hW0, hW1 } = this;
-      let lo = nBins;
-      let hi = -1;
-      for (let k = start; k < end; k++) {
-        const i = samples[k]!;
-        const c = codes[base + i]!;
-        if (c === MISSING_CODE) {
-          nMiss++;
-          wM0 += w0[i]!;
-          wM1 += w1[i]!;
-          continue;
-        }
-        hCnt[c]!++;
-        hW0[c] = hW0[c]! + w0[i]!;
-        hW1[c] = hW1[c]! + w1[i]!;
-        if (c < lo) lo = c;
-        if (c > hi) hi = c;
-      }
-      for (let c = lo; c <= hi; c++) {
-        const cnt = hCnt[c]!;
-        if (cnt === 0) continue;
-        this.gCode[G] = c;
-        this.gCnt[G] = cnt;
-        this.gW0[G] = hW0[c]!;
-        this.gW1[G] = hW1[c]!;
-        G++;
-        hCnt[c] = 0;
-        hW0[c] = 0;
-        hW1[c] = 0;
-      }
-    }
-    this.nMiss = nMiss;
-    this.wM0 = wM0;
-    this.wM1 = wM1;
-    return G;
   }
 
   /** Moves the rows going left to the front of samples[start:end]; returns the boundary. */
