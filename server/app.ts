@@ -61,7 +61,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     void reply
       .status(404)
       .type('application/json')
-      .send(JSON.stringify({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint for ${req.method} ${req.url.split('?')[0]}` }));
+      .send(JSON.stringify(new MlflowError('ENDPOINT_NOT_FOUND', `No API endpoint for ${req.method} ${req.url.split('?')[0]}`).toJSON()));
   });
 
   const artifactDeps: ArtifactRouteDeps = {

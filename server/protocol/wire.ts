@@ -70,7 +70,8 @@ function datasetInputJson(d: DatasetInput): Json {
   return out;
 }
 
-export function runJson(r: Run): Json {
+/** `outputs: false` for runs/create, whose response MLflow builds without RunOutputs. */
+export function runJson(r: Run, options: { outputs?: boolean } = {}): Json {
   const data: Json = {};
   put(data, 'metrics', r.data.metrics.map(metricJson));
   put(data, 'params', tagsJson(r.data.params));
@@ -80,7 +81,9 @@ export function runJson(r: Run): Json {
   put(inputs, 'model_inputs', r.inputs.modelInputs.map((m) => ({ model_id: m.modelId })));
   const outputs: Json = {};
   put(outputs, 'model_outputs', r.outputs.modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step })));
-  return { info: runInfoJson(r.info), data, inputs, outputs };
+  const out: Json = { info: runInfoJson(r.info), data, inputs };
+  if (options.outputs !== false) out.outputs = outputs;
+  return out;
 }
 
 export function datasetSummaryJson(s: DatasetSummary): Json {

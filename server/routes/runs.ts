@@ -79,7 +79,7 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
       runName: m.run_name,
       tags: tagList(m.tags),
     });
-    return { run: runJson(run) };
+    return { run: runJson(run, { outputs: false }) };
   });
 
   endpoint(app, 'POST', '/mlflow/runs/update', (req) => {

@@ -77,7 +77,7 @@ export class ExperimentStore {
           .run(appendToUriPath(this.defaultArtifactRoot, id), Number(id));
       }
       const tagInsert = this.sqlite.prepare(
-        'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
+        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
       );
       for (const tag of validTags) tagInsert.run(Number(id), tag.key, tag.value);
       return id;
@@ -159,7 +159,7 @@ export class ExperimentStore {
       const row = this.row(experimentId, ['active', 'deleted']);
       this.assertActive(row);
       this.sqlite
-        .prepare('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)')
+        .prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value')
         .run(row.experiment_id, tag.key, tag.value);
     })();
   }
@@ -221,7 +221,7 @@ export class ExperimentStore {
     if (rows.length === 0) return [];
     const tagRows = this.sqlite
       .prepare(
-        'SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY key',
+        'SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY rowid',
       )
       .all(JSON.stringify(rows.map((r) => r.experiment_id))) as { experiment_id: number; key: string; value: string }[];
     const tagsById = new Map<number, Tag[]>();

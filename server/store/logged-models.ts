@@ -86,10 +86,10 @@ export class LoggedModelStore {
     private readonly experiments: ExperimentStore,
   ) {
     this.upsertParam = sqlite.prepare(
-      'INSERT OR REPLACE INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?)',
+      'INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, param_key) DO UPDATE SET param_value = excluded.param_value',
     );
     this.upsertTag = sqlite.prepare(
-      'INSERT OR REPLACE INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)',
+      'INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value',
     );
   }
 

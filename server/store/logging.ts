@@ -119,7 +119,7 @@ export class RunLogging {
             "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'DATASET', ?, 'RUN', ?, 0)",
           )
           .run(inputUuid, datasetUuid, runId);
-        const tagInsert = this.sqlite.prepare('INSERT OR REPLACE INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)');
+        const tagInsert = this.sqlite.prepare('INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?) ON CONFLICT (input_uuid, name) DO UPDATE SET value = excluded.value');
         for (const tag of input.tags) tagInsert.run(inputUuid, tag.key, tag.value);
       }
       const modelInsert = this.sqlite.prepare(

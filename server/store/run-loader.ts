@@ -53,10 +53,10 @@ export class RunLoader {
     this.statements = {
       runs: sqlite.prepare(`SELECT * FROM runs WHERE run_uuid IN ${ids}`),
       metrics: sqlite.prepare(
-        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${ids} ORDER BY key`,
+        `SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${ids} ORDER BY rowid`,
       ),
-      params: sqlite.prepare(`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${ids} ORDER BY key`),
-      tags: sqlite.prepare(`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${ids} ORDER BY key`),
+      params: sqlite.prepare(`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${ids} ORDER BY rowid`),
+      tags: sqlite.prepare(`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${ids} ORDER BY rowid`),
       datasets: sqlite.prepare(
         `SELECT i.destination_id AS run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
                 d.dataset_schema, d.dataset_profile

@@ -42,7 +42,7 @@ export class RunStore {
   ) {
     this.loader = new RunLoader(sqlite);
     this.selectRun = sqlite.prepare('SELECT * FROM runs WHERE run_uuid = ?');
-    this.upsertTag = sqlite.prepare('INSERT OR REPLACE INTO tags (run_uuid, key, value) VALUES (?, ?, ?)');
+    this.upsertTag = sqlite.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value');
   }
 
   create(req: CreateRunRequest): Run {

@@ -20,22 +20,25 @@ export class SqlParams {
 
 export type ValueClause = StringClause | NumberClause | ListClause;
 
+/** A comparator with its bound value(s): a ValueClause, or one with values already converted. */
+export interface ValueComparison {
+  readonly comparator: ValueClause['comparator'];
+  readonly value: SqlValue | readonly SqlValue[];
+}
+
 /**
  * `column <op> value` with MLflow's SQLite semantics: LIKE is case-sensitive because the
  * connection sets PRAGMA case_sensitive_like (as MLflow does), ILIKE is SQLAlchemy's
  * lower(x) LIKE lower(y), and = / != are plain binary comparisons.
  */
-export function compareSql(column: string, clause: ValueClause, p: SqlParams): string {
-  switch (clause.comparator) {
-    case 'IN':
-      return `${column} IN ${p.list(clause.value as readonly string[])}`;
-    case 'NOT IN':
-      return `${column} NOT IN ${p.list(clause.value as readonly string[])}`;
-    case 'ILIKE':
-      return `lower(${column}) LIKE lower(${p.bind(clause.value as string)})`;
-    default:
-      return `${column} ${clause.comparator} ${p.bind(clause.value as SqlValue)}`;
+export function compareSql(column: string, { comparator, value }: ValueComparison, p: SqlParams): string {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    if (comparator !== 'IN' && comparator !== 'NOT IN') throw new TypeError(`${comparator} takes a single value`);
+    return `${column} ${comparator} ${p.list(value)}`;
   }
+  if (comparator === 'IN' || comparator === 'NOT IN') throw new TypeError(`${comparator} takes a list`);
+  if (comparator === 'ILIKE') return `lower(${column}) LIKE lower(${p.bind(value)})`;
+  return `${column} ${comparator} ${p.bind(value)}`;
 }
 
 /** LifecycleStage.view_type_to_stages. */

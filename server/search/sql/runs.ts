@@ -47,11 +47,13 @@ const MLFLOW_DATASET_CONTEXT = 'mlflow.data.context';
 
 function metricSql(clause: FilterClause, alias: string, p: SqlParams): string {
   if (clause.valueType !== 'number') throw invalidParameter(`Expected numeric value type for metric. Found ${String(clause.value)}`);
+  // Placeholders are bound in text order: the key's comes first.
+  const head = `SELECT 1 FROM latest_metrics ${alias} WHERE ${byRun(alias)} AND ${alias}.key = ${p.bind(clause.key)}`;
   const value = `${alias}.value ${clause.comparator} ${p.bind(clause.value)}`;
   // MLflow stores a NaN metric as value 0 with is_nan set: NaN satisfies only "!=", and the
   // placeholder 0 must satisfy nothing (sqlalchemy_store._get_sqlalchemy_filter_clauses).
   const nanAware = clause.comparator === '!=' ? `(${value} OR ${alias}.is_nan = 1)` : `${value} AND ${alias}.is_nan = 0`;
-  return `EXISTS (SELECT 1 FROM latest_metrics ${alias} WHERE ${byRun(alias)} AND ${alias}.key = ${p.bind(clause.key)} AND ${nanAware})`;
+  return `EXISTS (${head} AND ${nanAware})`;
 }
 
 function datasetSql(clause: FilterClause, alias: string, p: SqlParams): string {
