@@ -112,7 +112,7 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
       pageToken: m.page_token || undefined,
     });
     const body: Record<string, unknown> = {};
-    if (page.items.length > 0) body.runs = page.items.map(runJson);
+    if (page.items.length > 0) body.runs = page.items.map((r) => runJson(r));
     return withPageToken(body, page.nextPageToken);
   });
 

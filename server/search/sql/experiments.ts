@@ -6,7 +6,7 @@ import { invalidParameter } from '../../errors.js';
 import type { CompiledQuery, FilterClause, ViewType } from '../ast.js';
 import { parseExperimentFilter } from '../filters/experiments.js';
 import { parseOrderBy } from '../order-by.js';
-import { compareSql, keyValueSql, lifecycleStages, limitOffsetSql, SqlParams, type KeyValueTable } from './fragments.js';
+import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, type KeyValueTable, type Sql } from './fragments.js';
 
 export interface ExperimentSearchInput {
   readonly filter?: string | undefined;
@@ -17,53 +17,54 @@ export interface ExperimentSearchInput {
 }
 
 const COLUMNS: Readonly<Record<string, string>> = {
-  name: 'experiments.name',
-  experiment_id: 'experiments.experiment_id',
-  creation_time: 'experiments.creation_time',
-  last_update_time: 'experiments.last_update_time',
+  name: 'name',
+  experiment_id: 'experiment_id',
+  creation_time: 'creation_time',
+  last_update_time: 'last_update_time',
 };
 
-function column(key: string): string {
-  const c = COLUMNS[key];
-  if (c === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
-  return c;
+function experimentColumn(key: string): Sql {
+  const name = COLUMNS[key];
+  if (name === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
+  return column('experiments', name);
 }
 
 const EXPERIMENT_TAGS: KeyValueTable = {
   table: 'experiment_tags',
-  correlate: (alias) => `${alias}.experiment_id = experiments.experiment_id`,
+  parentKey: 'experiments.experiment_id',
+  childKey: 'experiment_id',
   keyColumn: 'key',
   valueColumn: 'value',
 };
 
 const DEFAULT_ORDER_BY = ['creation_time DESC', 'experiment_id ASC'];
 
-function filterSql(clause: FilterClause, index: number, p: SqlParams): string {
-  if (clause.entity === 'tag') return keyValueSql(EXPERIMENT_TAGS, `t${index}`, clause, p);
+function filterSql(clause: FilterClause, index: number): Sql {
+  if (clause.entity === 'tag') return keyValueSql(EXPERIMENT_TAGS, `t${index}`, clause);
   if (clause.valueType === 'null') throw invalidParameter(`IS NULL / IS NOT NULL is only supported for tags, not for attribute '${clause.key}'`);
   if (clause.key === 'experiment_id' && clause.valueType === 'list') {
-    return compareSql(column(clause.key), { comparator: clause.comparator, value: clause.value.map(Number) }, p);
+    // Ids are validated integers; compare them as the INTEGER column holds them.
+    return compareSql(experimentColumn(clause.key), { comparator: clause.comparator, value: clause.value.map(Number) });
   }
-  return compareSql(column(clause.key), clause, p);
+  return compareSql(experimentColumn(clause.key), clause);
 }
 
 export function compileExperimentSearch(input: ExperimentSearchInput): CompiledQuery {
   const filters = parseExperimentFilter(input.filter);
   const orderBy = parseOrderBy('experiments', input.orderBy && input.orderBy.length > 0 ? input.orderBy : DEFAULT_ORDER_BY);
 
-  const p = new SqlParams();
-  const where = [
-    `experiments.lifecycle_stage IN ${p.list(lifecycleStages(input.viewType))}`,
-    ...filters.map((clause, i) => filterSql(clause, i, p)),
-  ];
-  const order = orderBy.map((c) => `${column(c.key)}${c.ascending ? '' : ' DESC'}`);
-  if (!orderBy.some((c) => c.key === 'experiment_id')) order.push('experiments.experiment_id DESC');
+  const where = [sql`experiments.lifecycle_stage IN ${lifecycleStages(input.viewType)}`, ...filters.map(filterSql)];
+  const order = orderBy.map((c) => (c.ascending ? experimentColumn(c.key) : sql`${experimentColumn(c.key)} DESC`));
+  if (!orderBy.some((c) => c.key === 'experiment_id')) order.push(sql`experiments.experiment_id DESC`);
 
-  const sql = [
-    'SELECT experiments.experiment_id FROM experiments',
-    `WHERE ${where.join(' AND ')}`,
-    `ORDER BY ${order.join(', ')}`,
-    limitOffsetSql(input.maxResults, input.offset, p),
-  ].join(' ');
-  return { sql, params: p.values };
+  const query = joinSql(
+    [
+      sql`SELECT experiments.experiment_id FROM experiments`,
+      sql`WHERE ${joinSql(where, ' AND ')}`,
+      sql`ORDER BY ${joinSql(order, ', ')}`,
+      limitOffsetSql(input.maxResults, input.offset),
+    ],
+    ' ',
+  );
+  return { sql: query.text, params: [...query.params] };
 }

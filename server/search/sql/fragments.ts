@@ -1,26 +1,52 @@
-// SQL building blocks shared by the search compilers. Column and table names only ever come from
-// the compilers' fixed maps; every user value is bound through `SqlParams.bind`, so appending SQL
-// text in placeholder order is all a compiler has to get right.
+// SQL building blocks shared by the search compilers. A fragment carries its own parameters, and
+// the `sql` tag binds every interpolated value as a `?` placeholder, so user values can never
+// become SQL text and placeholders can never drift out of order. Column and table names enter
+// only through `trusted`, from the compilers' fixed maps.
 import type { FilterClause, ListClause, NumberClause, StringClause, ViewType } from '../ast.js';
 
 export type SqlValue = string | number;
 
-export class SqlParams {
-  readonly values: SqlValue[] = [];
+export class Sql {
+  constructor(
+    readonly text: string,
+    readonly params: readonly SqlValue[],
+  ) {}
+}
 
-  bind(value: SqlValue): string {
-    this.values.push(value);
-    return '?';
-  }
+type Interpolation = Sql | SqlValue | readonly SqlValue[];
 
-  list(values: readonly SqlValue[]): string {
-    return '(' + values.map((v) => this.bind(v)).join(', ') + ')';
-  }
+/** Tagged template: Sql fragments are inlined, arrays become `(?, ?)`, other values one `?`. */
+export function sql(strings: TemplateStringsArray, ...values: Interpolation[]): Sql {
+  let text = strings[0] ?? '';
+  const params: SqlValue[] = [];
+  values.forEach((value, i) => {
+    if (value instanceof Sql) {
+      text += value.text;
+      params.push(...value.params);
+    } else if (typeof value === 'string' || typeof value === 'number') {
+      text += '?';
+      params.push(value);
+    } else {
+      text += '(' + value.map(() => '?').join(', ') + ')';
+      params.push(...value);
+    }
+    text += strings[i + 1] ?? '';
+  });
+  return new Sql(text, params);
+}
+
+/** SQL text we wrote ourselves (table, alias and column names) — never user input. */
+export function trusted(text: string): Sql {
+  return new Sql(text, []);
+}
+
+export function joinSql(parts: readonly Sql[], separator: string): Sql {
+  return new Sql(parts.map((p) => p.text).join(separator), parts.flatMap((p) => p.params));
 }
 
 export type ValueClause = StringClause | NumberClause | ListClause;
 
-/** A comparator with its bound value(s): a ValueClause, or one with values already converted. */
+/** A comparator with its value(s): a ValueClause, or one whose values were converted first. */
 export interface ValueComparison {
   readonly comparator: ValueClause['comparator'];
   readonly value: SqlValue | readonly SqlValue[];
@@ -31,14 +57,14 @@ export interface ValueComparison {
  * connection sets PRAGMA case_sensitive_like (as MLflow does), ILIKE is SQLAlchemy's
  * lower(x) LIKE lower(y), and = / != are plain binary comparisons.
  */
-export function compareSql(column: string, { comparator, value }: ValueComparison, p: SqlParams): string {
+export function compareSql(column: Sql, { comparator, value }: ValueComparison): Sql {
   if (typeof value !== 'string' && typeof value !== 'number') {
     if (comparator !== 'IN' && comparator !== 'NOT IN') throw new TypeError(`${comparator} takes a single value`);
-    return `${column} ${comparator} ${p.list(value)}`;
+    return sql`${column} ${trusted(comparator)} ${value}`;
   }
   if (comparator === 'IN' || comparator === 'NOT IN') throw new TypeError(`${comparator} takes a list`);
-  if (comparator === 'ILIKE') return `lower(${column}) LIKE lower(${p.bind(value)})`;
-  return `${column} ${comparator} ${p.bind(value)}`;
+  if (comparator === 'ILIKE') return sql`lower(${column}) LIKE lower(${value})`;
+  return sql`${column} ${trusted(comparator)} ${value}`;
 }
 
 /** LifecycleStage.view_type_to_stages. */
@@ -53,32 +79,34 @@ export function lifecycleStages(viewType: ViewType): string[] {
   }
 }
 
-export function isValueClause(clause: FilterClause): clause is ValueClause {
-  return clause.valueType !== 'null';
-}
-
 /** A key/value child table (tags, params, experiment_tags, ...) correlated to its parent row. */
 export interface KeyValueTable {
   readonly table: string;
-  /** `alias` is the subquery's alias; returns the correlation predicate. */
-  readonly correlate: (alias: string) => string;
+  /** The parent's key column, e.g. `runs.run_uuid`, and the child's column that references it. */
+  readonly parentKey: string;
+  readonly childKey: string;
   readonly keyColumn: string;
   readonly valueColumn: string;
+}
+
+/** `alias.column` for a table alias and column name we chose. */
+export function column(alias: string, name: string): Sql {
+  return trusted(`${alias}.${name}`);
 }
 
 /**
  * EXISTS / NOT EXISTS over a key/value table: one primary-key probe per candidate row, where
  * MLflow inner-joins a filtered subquery; the two select the same rows.
  */
-export function keyValueSql(kv: KeyValueTable, alias: string, clause: FilterClause, p: SqlParams): string {
-  const head = `SELECT 1 FROM ${kv.table} ${alias} WHERE ${kv.correlate(alias)} AND ${alias}.${kv.keyColumn} = ${p.bind(clause.key)}`;
+export function keyValueSql(kv: KeyValueTable, alias: string, clause: FilterClause): Sql {
+  const head = sql`SELECT 1 FROM ${trusted(`${kv.table} ${alias}`)} WHERE ${column(alias, kv.childKey)} = ${trusted(kv.parentKey)} AND ${column(alias, kv.keyColumn)} = ${clause.key}`;
   if (clause.valueType === 'null') {
-    return `${clause.comparator === 'IS NULL' ? 'NOT EXISTS' : 'EXISTS'} (${head})`;
+    return clause.comparator === 'IS NULL' ? sql`NOT EXISTS (${head})` : sql`EXISTS (${head})`;
   }
-  return `EXISTS (${head} AND ${compareSql(`${alias}.${kv.valueColumn}`, clause, p)})`;
+  return sql`EXISTS (${head} AND ${compareSql(column(alias, kv.valueColumn), clause)})`;
 }
 
 /** LIMIT max_results + 1 (the extra row tells the caller whether there is a next page). */
-export function limitOffsetSql(maxResults: number, offset: number, p: SqlParams): string {
-  return `LIMIT ${p.bind(maxResults + 1)} OFFSET ${p.bind(Math.max(0, offset))}`;
+export function limitOffsetSql(maxResults: number, offset: number): Sql {
+  return sql`LIMIT ${maxResults + 1} OFFSET ${Math.max(0, offset)}`;
 }

@@ -2,12 +2,14 @@
 // which runs match (latest_metrics for metrics, the mlflow.runName tag for run_name, datasets via
 // inputs/input_tags) and their order (_get_orderby_clauses: missing values and NaN metrics last in
 // both directions, then start_time DESC, then run_uuid).
+// Filters are EXISTS probes on (run_uuid, key) primary keys and sorts are LEFT JOINs on the same
+// keys, so neither scans metric history nor multiplies rows (no DISTINCT needed).
 import { invalidParameter } from '../../errors.js';
 import type { CompiledQuery, FilterClause, OrderByClause, ViewType } from '../ast.js';
 import { parseExperimentId } from '../filters/experiments.js';
 import { parseRunFilterSyntax, validateRunClauses } from '../filters/runs.js';
 import { parseOrderBy } from '../order-by.js';
-import { compareSql, keyValueSql, lifecycleStages, limitOffsetSql, SqlParams, type KeyValueTable } from './fragments.js';
+import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, trusted, type KeyValueTable, type Sql } from './fragments.js';
 
 export interface RunSearchInput {
   readonly experimentIds: readonly string[];
@@ -29,89 +31,87 @@ const RUN_COLUMNS: Readonly<Record<string, string>> = {
   end_time: 'end_time',
 };
 
-function runColumn(key: string): string {
-  const column = RUN_COLUMNS[key];
-  if (column === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
-  return `runs.${column}`;
+function runColumn(key: string): Sql {
+  const name = RUN_COLUMNS[key];
+  if (name === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
+  return column('runs', name);
 }
 
-const byRun = (alias: string): string => `${alias}.run_uuid = runs.run_uuid`;
+const child = (table: string): KeyValueTable => ({ table, parentKey: 'runs.run_uuid', childKey: 'run_uuid', keyColumn: 'key', valueColumn: 'value' });
 const CHILD_TABLES: Readonly<Record<'metric' | 'parameter' | 'tag', KeyValueTable>> = {
-  metric: { table: 'latest_metrics', correlate: byRun, keyColumn: 'key', valueColumn: 'value' },
-  parameter: { table: 'params', correlate: byRun, keyColumn: 'key', valueColumn: 'value' },
-  tag: { table: 'tags', correlate: byRun, keyColumn: 'key', valueColumn: 'value' },
+  metric: child('latest_metrics'),
+  parameter: child('params'),
+  tag: child('tags'),
 };
 
 const MLFLOW_RUN_NAME = 'mlflow.runName';
 const MLFLOW_DATASET_CONTEXT = 'mlflow.data.context';
 
-function metricSql(clause: FilterClause, alias: string, p: SqlParams): string {
+function metricSql(clause: FilterClause, alias: string): Sql {
   if (clause.valueType !== 'number') throw invalidParameter(`Expected numeric value type for metric. Found ${String(clause.value)}`);
-  // Placeholders are bound in text order: the key's comes first.
-  const head = `SELECT 1 FROM latest_metrics ${alias} WHERE ${byRun(alias)} AND ${alias}.key = ${p.bind(clause.key)}`;
-  const value = `${alias}.value ${clause.comparator} ${p.bind(clause.value)}`;
+  const value = compareSql(column(alias, 'value'), clause);
+  const isNan = column(alias, 'is_nan');
   // MLflow stores a NaN metric as value 0 with is_nan set: NaN satisfies only "!=", and the
   // placeholder 0 must satisfy nothing (sqlalchemy_store._get_sqlalchemy_filter_clauses).
-  const nanAware = clause.comparator === '!=' ? `(${value} OR ${alias}.is_nan = 1)` : `${value} AND ${alias}.is_nan = 0`;
-  return `EXISTS (${head} AND ${nanAware})`;
+  const nanAware = clause.comparator === '!=' ? sql`(${value} OR ${isNan} = 1)` : sql`${value} AND ${isNan} = 0`;
+  return sql`EXISTS (SELECT 1 FROM ${trusted(`latest_metrics ${alias}`)} WHERE ${column(alias, 'run_uuid')} = runs.run_uuid AND ${column(alias, 'key')} = ${clause.key} AND ${nanAware})`;
 }
 
-function datasetSql(clause: FilterClause, alias: string, p: SqlParams): string {
+function datasetSql(clause: FilterClause, alias: string): Sql {
   if (clause.valueType === 'null' || clause.valueType === 'number') throw invalidParameter('Expected a quoted string value for dataset attributes.');
   const input = `${alias}i`;
-  const link =
-    `SELECT 1 FROM inputs ${input} JOIN datasets ${alias} ON ${alias}.dataset_uuid = ${input}.source_id ` +
-    `WHERE ${input}.destination_type = 'RUN' AND ${input}.destination_id = runs.run_uuid AND ${input}.source_type = 'DATASET'`;
+  const link = sql`SELECT 1 FROM ${trusted(`inputs ${input} JOIN datasets ${alias}`)} ON ${column(alias, 'dataset_uuid')} = ${column(input, 'source_id')} WHERE ${column(input, 'destination_type')} = 'RUN' AND ${column(input, 'destination_id')} = runs.run_uuid AND ${column(input, 'source_type')} = 'DATASET'`;
   if (clause.key === 'context') {
     const tag = `${alias}t`;
-    return (
-      `EXISTS (${link} AND EXISTS (SELECT 1 FROM input_tags ${tag} WHERE ${tag}.input_uuid = ${input}.input_uuid ` +
-      `AND ${tag}.name = ${p.bind(MLFLOW_DATASET_CONTEXT)} AND ${compareSql(`${tag}.value`, clause, p)}))`
-    );
+    const tagMatch = sql`SELECT 1 FROM ${trusted(`input_tags ${tag}`)} WHERE ${column(tag, 'input_uuid')} = ${column(input, 'input_uuid')} AND ${column(tag, 'name')} = ${MLFLOW_DATASET_CONTEXT} AND ${compareSql(column(tag, 'value'), clause)}`;
+    return sql`EXISTS (${link} AND EXISTS (${tagMatch}))`;
   }
-  const column = clause.key === 'digest' ? 'digest' : 'name';
-  return `EXISTS (${link} AND ${compareSql(`${alias}.${column}`, clause, p)})`;
+  return sql`EXISTS (${link} AND ${compareSql(column(alias, clause.key === 'digest' ? 'digest' : 'name'), clause)})`;
 }
 
-function filterSql(clause: FilterClause, index: number, p: SqlParams): string {
+function filterSql(clause: FilterClause, index: number): Sql {
   const alias = `f${index}`;
   switch (clause.entity) {
     case 'attribute':
       if (clause.valueType === 'null') throw invalidParameter('IS NULL / IS NOT NULL is only supported for tags and params');
       // attributes.run_name means the mlflow.runName tag: the runs.name column is empty for runs
       // logged by MLflow <= 1.29 (sqlalchemy_store._get_sqlalchemy_filter_clauses).
-      if (clause.key === 'run_name') return keyValueSql(CHILD_TABLES.tag, alias, { ...clause, key: MLFLOW_RUN_NAME }, p);
-      return compareSql(runColumn(clause.key), clause, p);
+      if (clause.key === 'run_name') return keyValueSql(CHILD_TABLES.tag, alias, { ...clause, key: MLFLOW_RUN_NAME });
+      return compareSql(runColumn(clause.key), clause);
     case 'metric':
-      return metricSql(clause, alias, p);
+      return metricSql(clause, alias);
     case 'parameter':
     case 'tag':
-      return keyValueSql(CHILD_TABLES[clause.entity], alias, clause, p);
+      return keyValueSql(CHILD_TABLES[clause.entity], alias, clause);
     case 'dataset':
-      return datasetSql(clause, alias, p);
+      return datasetSql(clause, alias);
   }
 }
 
-interface OrderColumns {
-  join?: string;
-  nullRank: string;
-  value: string;
+interface SortColumn {
+  readonly join?: Sql;
+  /** 0 for a value, then NaN (metrics only), then missing: last whichever the direction. */
+  readonly rank: Sql;
+  readonly value: Sql;
+  readonly ascending: boolean;
 }
 
-function orderColumns(clause: OrderByClause, index: number, p: SqlParams): OrderColumns {
+function sortColumn(clause: OrderByClause, index: number): SortColumn {
+  const { ascending } = clause;
   if (clause.entity === 'attribute') {
-    const column = runColumn(clause.key);
-    return { nullRank: `CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END`, value: column };
+    const value = runColumn(clause.key);
+    return { rank: sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`, value, ascending };
   }
   if (clause.entity === 'dataset') throw invalidParameter("Invalid identifier type 'dataset'");
   const alias = `o${index}`;
   const kv = CHILD_TABLES[clause.entity];
-  const join = `LEFT JOIN ${kv.table} ${alias} ON ${kv.correlate(alias)} AND ${alias}.key = ${p.bind(clause.key)}`;
-  const nullRank =
+  const value = column(alias, 'value');
+  const join = sql`LEFT JOIN ${trusted(`${kv.table} ${alias}`)} ON ${column(alias, 'run_uuid')} = runs.run_uuid AND ${column(alias, 'key')} = ${clause.key}`;
+  const rank =
     clause.entity === 'metric'
-      ? `CASE WHEN ${alias}.is_nan = 1 THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`
-      : `CASE WHEN ${alias}.value IS NULL THEN 1 ELSE 0 END`;
-  return { join, nullRank, value: `${alias}.value` };
+      ? sql`CASE WHEN ${column(alias, 'is_nan')} = 1 THEN 1 WHEN ${value} IS NULL THEN 2 ELSE 0 END`
+      : sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`;
+  return { join, rank, value, ascending };
 }
 
 export function compileRunSearch(input: RunSearchInput): CompiledQuery {
@@ -121,27 +121,25 @@ export function compileRunSearch(input: RunSearchInput): CompiledQuery {
   const filters = validateRunClauses(syntax);
   const experimentIds = input.experimentIds.map(parseExperimentId);
 
-  const p = new SqlParams();
-  const columns = orderBy.map((clause, i) => orderColumns(clause, i, p));
-  const joins = columns.flatMap((c) => (c.join ? [c.join] : []));
-
-  const stages = lifecycleStages(input.viewType);
+  const sorts = orderBy.map(sortColumn);
   const where = [
-    experimentIds.length > 0 ? `runs.experiment_id IN ${p.list(experimentIds)}` : '0',
-    `runs.lifecycle_stage IN ${p.list(stages)}`,
-    ...filters.map((clause, i) => filterSql(clause, i, p)),
+    experimentIds.length > 0 ? sql`runs.experiment_id IN ${experimentIds}` : sql`0`,
+    sql`runs.lifecycle_stage IN ${lifecycleStages(input.viewType)}`,
+    ...filters.map(filterSql),
   ];
+  const order = sorts.flatMap((s) => [s.rank, s.ascending ? s.value : sql`${s.value} DESC`]);
+  if (!orderBy.some((c) => c.entity === 'attribute' && c.key === 'start_time')) order.push(sql`runs.start_time DESC`);
+  order.push(sql`runs.run_uuid`);
 
-  const order = columns.flatMap((c, i) => [c.nullRank, `${c.value}${orderBy[i]?.ascending ? '' : ' DESC'}`]);
-  if (!orderBy.some((c) => c.entity === 'attribute' && c.key === 'start_time')) order.push('runs.start_time DESC');
-  order.push('runs.run_uuid');
-
-  const sql = [
-    'SELECT runs.run_uuid FROM runs',
-    ...joins,
-    `WHERE ${where.join(' AND ')}`,
-    `ORDER BY ${order.join(', ')}`,
-    limitOffsetSql(input.maxResults, input.offset, p),
-  ].join(' ');
-  return { sql, params: p.values };
+  const query = joinSql(
+    [
+      sql`SELECT runs.run_uuid FROM runs`,
+      ...sorts.flatMap((s) => (s.join ? [s.join] : [])),
+      sql`WHERE ${joinSql(where, ' AND ')}`,
+      sql`ORDER BY ${joinSql(order, ', ')}`,
+      limitOffsetSql(input.maxResults, input.offset),
+    ],
+    ' ',
+  );
+  return { sql: query.text, params: [...query.params] };
 }
