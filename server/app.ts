@@ -12,6 +12,7 @@ import { loggedModelRoutes } from './routes/logged-models.js';
 import { artifactProxyRoutes, artifactReadRoutes, type ArtifactRouteDeps } from './routes/artifacts.js';
 import { ArtifactResolver } from './artifacts/locations.js';
 import { LocalArtifactStore } from './artifacts/local-store.js';
+import { uiRoutes } from './routes/ui.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { prefix: config.staticPrefix },
   );
   await app.register(async (proxy) => artifactProxyRoutes(proxy, artifactDeps), { prefix: config.staticPrefix });
+  await app.register(async (ui) => uiRoutes(ui, { config, store }), { prefix: config.staticPrefix });
 
   return app;
 }
