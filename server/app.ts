@@ -59,6 +59,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   app.setNotFoundHandler((req, reply) => {
+    // A known path asked with the wrong method is a 405, as Flask answers it.
+    const url = req.url.split('?')[0]!;
+    const methods = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => app.hasRoute({ method, url }));
+    if (methods.length > 0) {
+      void reply
+        .status(405)
+        .header('Allow', methods.join(', '))
+        .type('application/json')
+        .send(JSON.stringify(new MlflowError('BAD_REQUEST', 'The method is not allowed for the requested URL.', 405).toJSON()));
+      return;
+    }
     void reply
       .status(404)
       .type('application/json')
@@ -77,6 +88,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // raw text and let protocol/request.ts decide.
       api.removeAllContentTypeParsers();
       api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      // Fastify never reads a GET body; MLflow reads one when the query string is empty.
+      api.addHook('preValidation', async (req) => {
+        if (req.method !== 'GET' || Number(req.headers['content-length'] ?? 0) === 0 || req.url.includes('?')) return;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of req.raw) {
+          size += (chunk as Buffer).length;
+          if (size > JSON_BODY_LIMIT) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Request body is too large', 413);
+          chunks.push(chunk as Buffer);
+        }
+        req.body = Buffer.concat(chunks).toString('utf8');
+      });
       healthRoutes(api);
       experimentRoutes(api, store);
       runRoutes(api, store);
@@ -87,7 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { prefix: config.staticPrefix },
   );
   await app.register(async (proxy) => artifactProxyRoutes(proxy, artifactDeps), { prefix: config.staticPrefix });
-  await app.register(async (ui) => uiRoutes(ui, { config, store }), { prefix: config.staticPrefix });
+  await app.register(async (ui) => uiRoutes(ui, { config, store, artifacts: artifactDeps.resolver }), { prefix: config.staticPrefix });
 
   return app;
 }

@@ -17,6 +17,11 @@ export interface EnumField {
   values: readonly string[];
   /** The number of values[0]: MLflow's enums start at 1, LoggedModelStatus at 0. */
   firstNumber?: number;
+  /**
+   * An unknown name is dropped instead of refused, as ParseDict(ignore_unknown_fields=True) drops it:
+   * the field then reads as unset. (Numbers out of range are still refused, as MLflow does.)
+   */
+  dropUnknownNames?: boolean;
   repeated?: boolean;
   required?: boolean;
 }
@@ -130,7 +135,10 @@ function coerceField(spec: FieldSpec, raw: unknown, param: string): unknown {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidValueError(param, raw);
     return coerceMessage(spec.fields, raw as Record<string, unknown>, param);
   }
-  if (spec.type === 'enum') return coerceScalar('enum', raw, param, spec.values, spec.firstNumber ?? 1);
+  if (spec.type === 'enum') {
+    if (spec.dropUnknownNames && typeof raw === 'string' && !spec.values.includes(raw) && !INT_PATTERN.test(raw)) return undefined;
+    return coerceScalar('enum', raw, param, spec.values, spec.firstNumber ?? 1);
+  }
   return coerceScalar(spec.type, raw, param);
 }
 
@@ -148,7 +156,8 @@ function coerceMessage(spec: MessageSpec, raw: Record<string, unknown>, prefix =
       out[name] = value.map((item, i) => coerceField(field, item, `${param}[${i}]`));
     } else {
       if (field.required && value === '') throw missingValueError(param);
-      out[name] = coerceField(field, value, param);
+      const coerced = coerceField(field, value, param);
+      if (coerced !== undefined) out[name] = coerced;
     }
   }
   return out;

@@ -22,7 +22,7 @@ const SearchExperiments = {
   page_token: { type: 'string' },
   filter: { type: 'string' },
   order_by: { type: 'string', repeated: true },
-  view_type: { type: 'enum', values: VIEW_TYPES },
+  view_type: { type: 'enum', values: VIEW_TYPES, dropUnknownNames: true },
 } as const satisfies MessageSpec;
 const UpdateExperiment = {
   experiment_id: { type: 'string', required: true },

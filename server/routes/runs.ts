@@ -27,14 +27,15 @@ const RunIdOnly = RUN_ID satisfies MessageSpec;
 const SearchRuns = {
   experiment_ids: { type: 'string', repeated: true },
   filter: { type: 'string' },
-  run_view_type: { type: 'enum', values: VIEW_TYPES },
+  run_view_type: { type: 'enum', values: VIEW_TYPES, dropUnknownNames: true },
   max_results: { type: 'int32' },
   order_by: { type: 'string', repeated: true },
   page_token: { type: 'string' },
 } as const satisfies MessageSpec;
 const SetTag = { ...RUN_ID, key: { type: 'string', required: true }, value: { type: 'string' } } as const satisfies MessageSpec;
 const DeleteTag = { ...RUN_ID, key: { type: 'string', required: true } } as const satisfies MessageSpec;
-const LogMetric = { ...RUN_ID, ...MetricSpec } as const satisfies MessageSpec;
+// RUN_ID last: MetricSpec's optional run_id must not replace the required one.
+const LogMetric = { ...MetricSpec, ...RUN_ID } as const satisfies MessageSpec;
 const LogParam = { ...RUN_ID, key: { type: 'string', required: true }, value: { type: 'string' } } as const satisfies MessageSpec;
 const LogBatch = {
   ...RUN_ID,
@@ -151,10 +152,11 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
     const datasets = (m.datasets ?? []).map((d) => ({
       tags: tagList(d.tags),
       dataset: {
-        name: d.dataset?.name as string,
-        digest: d.dataset?.digest as string,
-        sourceType: d.dataset?.source_type as string,
-        source: d.dataset?.source as string,
+        // Absent strings read as "" (proto defaults): MLflow stores such datasets as they are.
+        name: d.dataset?.name ?? '',
+        digest: d.dataset?.digest ?? '',
+        sourceType: d.dataset?.source_type ?? '',
+        source: d.dataset?.source ?? '',
         schema: d.dataset?.schema,
         profile: d.dataset?.profile,
       },

@@ -121,6 +121,15 @@ export function parseExperimentId(experimentId: string | number): number {
   return Number(s);
 }
 
+/** Python's repr() of a float, as MLflow's messages print metric values (1 → 1.0). */
+export function pythonFloatRepr(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(n) && Math.abs(n) < 1e16) return n.toFixed(1);
+  const s = String(n);
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
 export function validateMetric(m: { key?: string; value?: unknown; timestamp?: unknown; step?: unknown }, path = ''): void {
   const namePath = appendToJsonPath(path, 'name');
   if (m.key === undefined || m.key === null) {
@@ -144,7 +153,7 @@ export function validateMetric(m: { key?: string; value?: unknown; timestamp?: u
       invalidValueMessage(
         appendToJsonPath(path, 'timestamp'),
         m.timestamp,
-        `metric '${m.key}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer) `,
+        `metric '${m.key}' (value=${pythonFloatRepr(m.value)}). Timestamp must be a nonnegative long (64-bit integer) `,
       ),
     );
   }
@@ -153,7 +162,7 @@ export function validateMetric(m: { key?: string; value?: unknown; timestamp?: u
       invalidValueMessage(
         appendToJsonPath(path, 'step'),
         m.step,
-        `metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`,
+        `metric '${m.key}' (value=${pythonFloatRepr(m.value)}). Step must be a valid long (64-bit integer).`,
       ),
     );
   }
