@@ -5,6 +5,8 @@
 // Rules that only matter for full SQL (dollar-quoted bodies, hints, JOIN variants) are kept
 // where they change how a filter splits into tokens, and dropped otherwise.
 
+import { SQL_KEYWORDS } from './sql-keywords.js';
+
 export type TokenType =
   | 'Whitespace'
   | 'Newline'
@@ -98,32 +100,9 @@ const RULES: ReadonlyArray<readonly [RegExp, Action]> = (
   ] as const
 ).map(([source, action]) => [new RegExp(source, 'iuy'), action] as const);
 
-// The subset of sqlparse's keyword tables (keywords.py KEYWORDS*) that a filter plausibly contains.
-// A word found here is a keyword, which stops it from grouping into an identifier; every other
-// word is a plain Name, as in sqlparse.
-const KEYWORDS: ReadonlyMap<string, TokenType> = new Map<string, TokenType>([
-  ...(
-    'AND OR NOT IS NULL TRUE FALSE BETWEEN EXISTS ALL ANY SOME ESCAPE KEY SOURCE VERSION TIME ' +
-    'ORDER BY GROUP HAVING LIMIT OFFSET WHERE ON DISTINCT TABLE INTO SET WHEN THEN ELSE END CASE ' +
-    'IF BEGIN ROLE DATA USER TYPE LEVEL COUNT MAX MIN SUM AVG ROW ROWS FIRST LAST DEFAULT INDEX ' +
-    'VIEW COLUMN UNIQUE PRIMARY FOREIGN REFERENCES CHECK CONSTRAINT CURRENT_DATE ' +
-    'CURRENT_TIMESTAMP CURRENT_TIME UNION EXCEPT INTERSECT JOIN LEFT RIGHT INNER OUTER FULL ' +
-    'CROSS NATURAL USING DESCRIBE EXPLAIN SHOW FOR WHILE LOOP DO RETURN RETURNS DECLARE CURSOR ' +
-    'FETCH NEXT PRIOR ABSOLUTE RELATIVE'
-  )
-    .split(' ')
-    .map((w): [string, TokenType] => [w, 'Keyword']),
-  ...'SELECT INSERT UPDATE DELETE MERGE REPLACE COMMIT ROLLBACK'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DML']),
-  ...'CREATE DROP ALTER TRUNCATE'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DDL']),
-  ...'GRANT REVOKE'.split(' ').map((w): [string, TokenType] => [w, 'Keyword.DCL']),
-  ['WITH', 'Keyword.CTE'],
-  ...'DATE TIMESTAMP INT INTEGER FLOAT TEXT VARCHAR CHAR BOOLEAN REAL NUMERIC DECIMAL BIGINT'
-    .split(' ')
-    .map((w): [string, TokenType] => [w, 'Name.Builtin']),
-]);
-
+/** Lexer.is_keyword: a word in sqlparse's keyword tables gets that type, any other is a Name. */
 function keywordType(word: string): TokenType {
-  return KEYWORDS.get(word.toUpperCase()) ?? 'Name';
+  return SQL_KEYWORDS.get(word.toUpperCase()) ?? 'Name';
 }
 
 /** Splits text into sqlparse tokens; a character no rule matches becomes a one-char Error token. */

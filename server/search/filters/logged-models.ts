@@ -66,24 +66,37 @@ function entityFromString(identifier: string): { entity: EntityType; key: string
   return { entity: 'attribute', key: ATTRIBUTE_ALIASES[column] ?? column, label: `attributes.${column}` };
 }
 
-function stringList(source: string): string[] {
-  let parsed: PyValue;
+/** A clause MLflow parses but its database rejects later; reported after every clause parsed. */
+class DeferredError {
+  constructor(readonly error: Error) {}
+}
+
+/**
+ * A parenthesised value, as MLflow reads it: ast.literal_eval (a syntax error fails on the spot),
+ * a lone string made a 1-tuple. What its database then refuses is reported after parsing.
+ */
+function parenValue(source: string): PyValue {
   try {
-    parsed = literalEval(source);
+    const parsed = literalEval(source);
+    return typeof parsed === 'string' ? { tuple: [parsed] } : parsed;
   } catch (err) {
     if (!(err instanceof PyLiteralError)) throw err;
     throw invalidParameter(`Invalid list value: ${source}`);
   }
-  const items: readonly PyValue[] =
-    typeof parsed === 'string' ? [parsed] : typeof parsed === 'object' && parsed !== null && 'tuple' in parsed && Array.isArray(parsed.tuple) ? parsed.tuple : [];
-  const strings = items.filter((v): v is string => typeof v === 'string');
-  if (strings.length === 0 || strings.length !== items.length) {
-    throw invalidParameter(`Invalid list value: ${pyRepr(parsed)}`);
-  }
-  return strings;
 }
 
-function loggedModelClause(comparison: readonly Node[], filter: string): FilterClause {
+/** IN / NOT IN takes a tuple or list of scalars; an empty one is legal and matches nothing. */
+function listValues(source: string): string[] | DeferredError {
+  const parsed = parenValue(source);
+  const items = Array.isArray(parsed) ? parsed : typeof parsed === 'object' && parsed !== null && 'tuple' in parsed && Array.isArray(parsed.tuple) ? parsed.tuple : undefined;
+  const values = items?.flatMap((v: PyValue) => (typeof v === 'string' ? [v] : typeof v === 'number' ? [pyRepr(v)] : []));
+  if (items === undefined || values === undefined || values.length !== items.length) {
+    return new DeferredError(invalidParameter(`Invalid list value: ${pyRepr(parsed)}`));
+  }
+  return values;
+}
+
+function loggedModelClause(comparison: readonly Node[], filter: string): FilterClause | DeferredError {
   const parts = comparison.filter((t) => !isWhitespace(t)).map(text);
   if (parts.length !== 3) {
     throw invalidParameter(`Invalid comparison: ${parts.join('')}. Expected a comparison with 3 tokens.`);
@@ -97,9 +110,6 @@ function loggedModelClause(comparison: readonly Node[], filter: string): FilterC
     const shownOps = '(' + ops.map((o) => pyStrRepr(o)).join(', ') + ')';
     throw invalidParameter(`Invalid comparison operator for ${label}: ${pyStrRepr(op)}. Expected one of ${shownOps}.`);
   }
-  if (entity === 'attribute' && !(LOGGED_MODEL_ATTRIBUTES as readonly string[]).includes(key)) {
-    throw invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are '${pySetRepr(LOGGED_MODEL_ATTRIBUTES)}'`);
-  }
   if (numeric) {
     const n = pyFloatFromString(rawValue);
     if (n === undefined) throw invalidParameter(`could not convert string to float: ${pyStrRepr(rawValue)}`);
@@ -108,9 +118,15 @@ function loggedModelClause(comparison: readonly Node[], filter: string): FilterC
   const isListValue = rawValue.startsWith('(') && rawValue.endsWith(')');
   if (op === 'IN' || op === 'NOT IN') {
     if (!isListValue) throw invalidParameter(`Invalid filter string: ${pyStrRepr(filter)}. Expected a list value for ${op}.`);
-    return { entity, key, valueType: 'list', comparator: op, value: stringList(rawValue) };
+    const values = listValues(rawValue);
+    return values instanceof DeferredError ? values : { entity, key, valueType: 'list', comparator: op, value: values };
   }
-  if (isListValue) throw invalidParameter(`Invalid filter string: ${pyStrRepr(filter)}. Expected a single value for ${op}.`);
+  if (isListValue) {
+    // "(1)" is the number 1, which the text column compares as '1'; anything else fails in MLflow's database.
+    const value = parenValue(rawValue);
+    if (typeof value === 'number') return { entity, key, valueType: 'string', comparator: op as '=' | '!=' | 'LIKE' | 'ILIKE', value: pyRepr(value) };
+    return new DeferredError(invalidParameter(`Invalid filter string: ${pyStrRepr(filter)}. Expected a single value for ${op}.`));
+  }
   return { entity, key, valueType: 'string', comparator: op as '=' | '!=' | 'LIKE' | 'ILIKE', value: stripChars(rawValue, "'") };
 }
 
@@ -127,9 +143,9 @@ export function parseLoggedModelFilter(filter: string | undefined): FilterClause
   if (statement === undefined || statements.length !== 1) {
     throw invalidParameter(`Invalid filter string: ${pyStrRepr(filter)}. Expected a single SQL expression.`);
   }
-  const clauses: FilterClause[] = [];
+  const parsed: (FilterClause | DeferredError)[] = [];
   for (const token of joinInComparisons(statement.tokens)) {
-    if (isGroup(token, 'Comparison')) clauses.push(loggedModelClause(token.tokens, filter));
+    if (isGroup(token, 'Comparison')) parsed.push(loggedModelClause(token.tokens, filter));
     else if (text(token).trim().toUpperCase() !== 'AND') {
       throw invalidParameter(
         `Invalid filter string: ${pyStrRepr(filter)}. Expected a list of comparisons separated by 'AND' ` +
@@ -137,5 +153,15 @@ export function parseLoggedModelFilter(filter: string | undefined): FilterClause
       );
     }
   }
-  return clauses;
+  // MLflow meets an unknown column when it builds the query, and a list where one value belongs
+  // when it runs it: both after every clause has parsed.
+  for (const clause of parsed) {
+    if (clause instanceof DeferredError) continue;
+    if (clause.entity === 'attribute' && !(LOGGED_MODEL_ATTRIBUTES as readonly string[]).includes(clause.key)) {
+      throw invalidParameter(`Invalid attribute key '${clause.key}' specified. Valid keys are '${pySetRepr(LOGGED_MODEL_ATTRIBUTES)}'`);
+    }
+  }
+  const deferred = parsed.find((c): c is DeferredError => c instanceof DeferredError);
+  if (deferred) throw deferred.error;
+  return parsed as FilterClause[];
 }
