@@ -105,16 +105,13 @@ export class LocalArtifactStore implements ArtifactStore {
         else done(null, chunk);
       },
     });
-    const handle = await fsp.open(temp, 'w');
     try {
-      await pipeline(body, counter, handle.createWriteStream({ highWaterMark: 1024 * 1024, autoClose: false }));
-      await handle.sync();
-      await handle.close();
+      // flush: the file is fsynced before it is closed, so the rename below publishes durable bytes.
+      await pipeline(body, counter, fs.createWriteStream(temp, { flush: true, highWaterMark: 1024 * 1024 }));
       const stat = await fsp.stat(abs).catch(() => null);
       if (stat?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
       await fsp.rename(temp, abs);
     } catch (e) {
-      await handle.close().catch(() => undefined);
       await fsp.rm(temp, { force: true });
       throw e;
     }

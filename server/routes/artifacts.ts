@@ -49,6 +49,18 @@ const ListLoggedModelArtifacts = { artifact_directory_path: { type: 'string' }, 
 const ListProxied = { path: { type: 'string' } } as const satisfies MessageSpec;
 const MultipartRequest = { path: { type: 'string', required: true }, num_parts: { type: 'int64' }, upload_id: { type: 'string' } } as const satisfies MessageSpec;
 
+/** Reads a small JSON body by hand: this plugin leaves bodies unparsed so PUTs can stream. */
+async function readSmallBody(req: FastifyRequest, limit = 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Request body is too large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The proxy (`/mlflow-artifacts/...`): its own plugin because its PUT bodies are raw streams. */
 export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRouteDeps): Promise<void> {
   const destination = deps.resolver.destination;
@@ -102,6 +114,7 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
       app.post(`${base}/mlflow-artifacts/mpu/${action}/*`, async (req, reply) => {
         if (guard(reply, req)) return reply;
         validatePathIsSafe(wildcard(req));
+        req.body = await readSmallBody(req);
         readMessage(req, MultipartRequest);
         throw new MlflowError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
       });
