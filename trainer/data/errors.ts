@@ -12,6 +12,7 @@ export type DataErrorCode =
   | 'MISSING_TARGET_VALUE'
   | 'NON_BINARY_TARGET'
   | 'UNKNOWN_COLUMN'
+  | 'MISSING_FEATURE'
   | 'NO_FEATURES'
   | 'BAD_SPLIT';
 

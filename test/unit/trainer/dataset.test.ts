@@ -141,3 +141,17 @@ describe('dataset loading', () => {
     expect(nan / (ds.nRows * 92)).toBeCloseTo(0.196, 2);
   });
 });
+
+describe('scoring input → matrix', () => {
+  it('encodes rows and records with the training schema, ignoring extra columns', async () => {
+    const { matrixFromRows, matrixFromRecords } = await import('../../../trainer/data/rows.js');
+    const ds = parseDataset('plan,spend,flag_churn\nbasic,1,0\npro,2,1\n');
+    const m = matrixFromRows(ds.schema, ['spend', 'extra', 'plan'], [[3, 'x', 'pro'], ['null', 'y', 'gold'], [null, 'z', 'basic']]);
+    expect(m.featureNames).toEqual(['plan', 'spend']);
+    expect(Array.from(m.columns[0]!)).toEqual([1, NaN, 0]);
+    expect(Array.from(m.columns[1]!)).toEqual([3, NaN, NaN]);
+    const r = matrixFromRecords(ds.schema, [{ plan: 'pro', spend: 5 }, { plan: 'basic' }]);
+    expect(Array.from(r.columns[1]!)).toEqual([5, NaN]);
+    expect(() => matrixFromRows(ds.schema, ['spend'], [[1]])).toThrow(/no column "plan"/);
+  });
+});
