@@ -76,3 +76,48 @@ export interface DatasetSummary {
   digest: string;
   context?: string;
 }
+
+export type LoggedModelStatus = 'LOGGED_MODEL_STATUS_UNSPECIFIED' | 'LOGGED_MODEL_PENDING' | 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED';
+
+export interface LoggedModel {
+  info: {
+    model_id: string;
+    experiment_id: string;
+    name: string;
+    artifact_uri: string;
+    creation_timestamp_ms: number;
+    last_updated_timestamp_ms: number;
+    status: LoggedModelStatus;
+    source_run_id?: string;
+    model_type?: string;
+    tags?: KeyValue[];
+  };
+  data: { params?: KeyValue[]; metrics?: Metric[] };
+}
+
+export interface ModelVersion {
+  name: string;
+  /** A string, as MLflow sends it. */
+  version: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  user_id?: string;
+  current_stage?: string;
+  description?: string;
+  source?: string;
+  run_id?: string;
+  status?: string;
+  tags?: KeyValue[];
+  aliases?: string[];
+  model_id?: string;
+}
+
+export interface RegisteredModel {
+  name: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  description?: string;
+  latest_versions?: ModelVersion[];
+  tags?: KeyValue[];
+  aliases?: { alias: string; version: string }[];
+}
