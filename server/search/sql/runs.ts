@@ -91,7 +91,7 @@ function filterSql(clause: FilterClause, index: number): Sql {
 interface SortColumn {
   readonly join?: Sql;
   /** 0 for a value, then NaN (metrics only), then missing: last whichever the direction. */
-  readonly rank: Sql;
+  readonly rank?: Sql;
   readonly value: Sql;
   readonly ascending: boolean;
 }
@@ -100,7 +100,9 @@ function sortColumn(clause: OrderByClause, index: number): SortColumn {
   const { ascending } = clause;
   if (clause.entity === 'attribute') {
     const value = runColumn(clause.key);
-    return { rank: sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`, value, ascending };
+    // SQLite already sorts NULLs last when descending; without the rank, the UI's default
+    // `attributes.start_time DESC` walks index_runs_experiment_start instead of sorting.
+    return ascending ? { rank: sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`, value, ascending } : { value, ascending };
   }
   if (clause.entity === 'dataset') throw invalidParameter("Invalid identifier type 'dataset'");
   const alias = `o${index}`;
@@ -127,7 +129,7 @@ export function compileRunSearch(input: RunSearchInput): CompiledQuery {
     sql`runs.lifecycle_stage IN ${lifecycleStages(input.viewType)}`,
     ...filters.map(filterSql),
   ];
-  const order = sorts.flatMap((s) => [s.rank, s.ascending ? s.value : sql`${s.value} DESC`]);
+  const order = sorts.flatMap((s) => [...(s.rank ? [s.rank] : []), s.ascending ? s.value : sql`${s.value} DESC`]);
   if (!orderBy.some((c) => c.entity === 'attribute' && c.key === 'start_time')) order.push(sql`runs.start_time DESC`);
   order.push(sql`runs.run_uuid`);
 
