@@ -3,6 +3,7 @@
 // each search kind's key rules and the stores' checks (duplicates, unsupported entities).
 import { invalidParameter } from '../errors.js';
 import type { LoggedModelOrderBy, LoggedModelOrderByInput, OrderByClause, SearchKind } from './ast.js';
+import { own } from './filters/common.js';
 import { experimentIdentifier, EXPERIMENT_ATTRIBUTE_KEYS } from './filters/experiments.js';
 import { LOGGED_MODEL_ATTRIBUTES } from './filters/logged-models.js';
 import { RUN_ORDER_BY_ATTRIBUTE_KEYS, runIdentifier, translateRunAttribute } from './filters/runs.js';
@@ -157,7 +158,7 @@ function loggedModelOrderBy(orderBy: readonly LoggedModelOrderByInput[]): Logged
     };
     const dot = fieldName.indexOf('.');
     if (dot < 0) {
-      const key = LOGGED_MODEL_ORDER_ALIASES[fieldName] ?? fieldName;
+      const key = own(LOGGED_MODEL_ORDER_ALIASES, fieldName) ?? fieldName;
       if (!(LOGGED_MODEL_ATTRIBUTES as readonly string[]).includes(key)) {
         throw invalidParameter(`Invalid order by field name: ${fieldName}`);
       }

@@ -41,7 +41,7 @@ class Reader {
 function decodeEscapes(body: string): string {
   return body.replace(/\\(x[0-9a-fA-F]{0,2}|u[0-9a-fA-F]{0,4}|U[0-9a-fA-F]{0,8}|[0-7]{1,3}|N\{[^}]*\}|[\s\S])/g, (all, esc: string) => {
     const head = esc[0] ?? '';
-    if (head in SIMPLE_ESCAPES) return SIMPLE_ESCAPES[head] ?? '';
+    if (Object.hasOwn(SIMPLE_ESCAPES, head)) return SIMPLE_ESCAPES[head] ?? '';
     if (/^[0-7]/.test(esc)) return String.fromCodePoint(parseInt(esc, 8));
     const width = head === 'x' ? 2 : head === 'u' ? 4 : head === 'U' ? 8 : 0;
     if (width > 0) {

@@ -32,6 +32,8 @@ export type Node = Leaf | Group;
 export class SqlParseError extends Error {}
 
 // sqlparse's limits against hostile input (grouping.py MAX_GROUPING_DEPTH / MAX_GROUPING_TOKENS).
+// The token limit is checked before any recursive pass, so nesting never exceeds ~5000 levels and
+// the passes below cannot exhaust the stack.
 const MAX_DEPTH = 100;
 const MAX_TOKENS = 10000;
 

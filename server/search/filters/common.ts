@@ -12,6 +12,11 @@ export const METRIC_COMPARATORS = ['>', '>=', '=', '!=', '<', '<='] as const;
 export const PARAM_TAG_COMPARATORS = ['LIKE', 'IS NOT NULL', '=', '!=', 'IS NULL', 'ILIKE'] as const;
 export const STRING_ATTRIBUTE_COMPARATORS = ['LIKE', 'NOT IN', 'IN', '=', '!=', 'ILIKE'] as const;
 
+/** record[key] for own keys only: user text such as "__proto__" or "toString" must not reach Object's members. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 export function includes<T extends string>(list: readonly T[], value: string): value is T {
   return (list as readonly string[]).includes(value);
 }
@@ -65,7 +70,7 @@ const ENTITY_ALIASES: Readonly<Record<string, EntityType>> = {
 /** SearchUtils._valid_entity_type: backtick-quoted entity names are allowed. */
 export function canonicalEntity(entity: string): EntityType {
   const name = trimBackticks(entity);
-  const canonical = Object.hasOwn(ENTITY_ALIASES, name) ? ENTITY_ALIASES[name] : undefined;
+  const canonical = own(ENTITY_ALIASES, name);
   if (canonical === undefined) {
     throw invalidParameter(`Invalid entity type '${name}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`);
   }

@@ -7,6 +7,7 @@
 import { invalidParameter } from '../../errors.js';
 import type { EntityType, FilterClause } from '../ast.js';
 import { joinInComparisons } from '../filter-clauses.js';
+import { own } from './common.js';
 import { literalEval, PyLiteralError } from '../py-literal.js';
 import { pyFloatFromString, pyRepr, pySetRepr, pyStrRepr, type PyValue } from '../python-compat.js';
 import { isGroup, isWhitespace, parseStatements, SqlParseError, text, type Node } from '../sql-grouping.js';
@@ -54,16 +55,16 @@ function entityFromString(identifier: string): { entity: EntityType; key: string
   const m = IDENTIFIER_RE.exec(identifier);
   if (m) {
     const prefix = m[1] ?? '';
-    const entity = Object.hasOwn(ENTITY_TYPES, prefix) ? ENTITY_TYPES[prefix] : undefined;
+    const entity = own(ENTITY_TYPES, prefix);
     if (entity === undefined) {
       throw invalidParameter(`Invalid entity type: ${pyStrRepr(prefix)}. Expected one of ['attributes', 'metrics', 'params', 'tags'].`);
     }
     const key = stripChars(m[2] ?? '', '`');
-    const canonical = entity === 'attribute' ? (ATTRIBUTE_ALIASES[key] ?? key) : key;
+    const canonical = entity === 'attribute' ? (own(ATTRIBUTE_ALIASES, key) ?? key) : key;
     return { entity, key: canonical, label: `${prefix}.${key}` };
   }
-  const column = stripChars(COLUMN_ALIASES[identifier] ?? identifier, '`');
-  return { entity: 'attribute', key: ATTRIBUTE_ALIASES[column] ?? column, label: `attributes.${column}` };
+  const column = stripChars(own(COLUMN_ALIASES, identifier) ?? identifier, '`');
+  return { entity: 'attribute', key: own(ATTRIBUTE_ALIASES, column) ?? column, label: `attributes.${column}` };
 }
 
 /** A clause MLflow parses but its database rejects later; reported after every clause parsed. */

@@ -70,7 +70,7 @@ function runValue(entity: RawClause['entity'], key: string, t: Node): RawValue {
   switch (entity) {
     case 'metric':
       if (!isNumberToken(t)) throw invalidParameter(`Expected numeric value type for metric. Found ${shown}`);
-      return { kind: 'number', value: numberValue(t), integer: false, token: t };
+      return { kind: 'number', value: numberValue(t), integer: isIntegerToken(t), token: t };
     case 'parameter':
     case 'tag':
       if (isStringish(t)) return quotedString(t);

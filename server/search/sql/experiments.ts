@@ -24,7 +24,7 @@ const COLUMNS: Readonly<Record<string, string>> = {
 };
 
 function experimentColumn(key: string): Sql {
-  const name = COLUMNS[key];
+  const name = Object.hasOwn(COLUMNS, key) ? COLUMNS[key] : undefined;
   if (name === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
   return column('experiments', name);
 }

@@ -32,7 +32,7 @@ const RUN_COLUMNS: Readonly<Record<string, string>> = {
 };
 
 function runColumn(key: string): Sql {
-  const name = RUN_COLUMNS[key];
+  const name = Object.hasOwn(RUN_COLUMNS, key) ? RUN_COLUMNS[key] : undefined;
   if (name === undefined) throw invalidParameter(`Invalid attribute key '${key}' specified.`);
   return column('runs', name);
 }

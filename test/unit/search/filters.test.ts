@@ -210,5 +210,8 @@ describe('logged models (the SQL store parser)', () => {
   it('rejects unknown columns, where MLflow fails with a 500', () => {
     expect(() => parseFilter('logged_models', "foo = 'x'")).toThrow(MlflowError);
     expect(() => parseFilter('logged_models', "metrics.a > 'x'")).toThrow(MlflowError);
+    // Object members are not columns either.
+    expect(() => parseFilter('logged_models', "__proto__ = 'x'")).toThrow("Invalid attribute key '__proto__' specified.");
+    expect(() => parseFilter('logged_models', "attributes.toString = 'x'")).toThrow("Invalid attribute key 'toString' specified.");
   });
 });

@@ -33,6 +33,8 @@ const PIECES = [
   ' = ', ' != ', ' > ', ' >= ', ' < ', ' <= ', ' LIKE ', ' ilike ', ' IN ', ' NOT IN ', ' IS NULL', ' IS NOT NULL',
   ' AND ', ' and ', ' OR ', ' NOT ', ' ', '  ', '\t', '\n', '1', '-2.5', '1e3', '.5', '0x1f', 'NULL', 'ASC',
   'DESC', ';', '--', '/*', '*/', '$$', '\\', '`', "'", '"', '.', '*', '+', '-', '~', '!', '==', '<>', 'é', '𝔘',
+  // Keys that are also members of every JS object must stay plain strings.
+  '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'attributes.__proto__',
 ];
 
 const VALID = [
@@ -116,6 +118,15 @@ describe('random input never escapes as anything but an MlflowError', () => {
         }
       }
     }
+  });
+
+  it('hits sqlparse limits with MLflow\'s "Error on parsing filter", not a stack overflow', () => {
+    for (const depth of [100, 4999, 100000]) {
+      const filter = `params.a = ${'('.repeat(depth)}'x'${')'.repeat(depth)}`;
+      expect(() => parseFilter('runs', filter)).toThrow(/^Error on parsing filter/);
+    }
+    expect(() => parseFilter('runs', `params.a = 'x'${' '.repeat(10001)}`)).toThrow(/^Error on parsing filter/);
+    expect(parseFilter('runs', `params.a = ${'('.repeat(99)}'x'${')'.repeat(99)}`.replace('params.a =', 'run_id IN'))).toHaveLength(1);
   });
 
   it('order_by and page tokens', () => {
