@@ -11,7 +11,7 @@ import { binMatrix } from './binning.js';
 import type { Classifier, ModelJSON, Params } from './classifier.js';
 import { alignColumns, NotFittedError, thresholdProba } from './classifier.js';
 import { decodeArray, encodeArray } from './codec.js';
-import type { ForestJob } from './forest-fit.js';
+import type { ForestJob, GrownTree } from './forest-fit.js';
 import { growClaimedTrees } from './forest-fit.js';
 import { runForestJob } from './forest-pool.js';
 import { addTreeProba } from './tree-arrays.js';
@@ -145,7 +145,7 @@ export class RandomForestClassifier implements Classifier {
     return this;
   }
 
-  private finishFit(X: FeatureMatrix, grown: { tree: PredictTree & { nodeCount: number }; importances: Float64Array }[], threads: number): void {
+  private finishFit(X: FeatureMatrix, grown: GrownTree[], threads: number): void {
     this.trees = grown.map((g) => g.tree);
     // scikit-learn: mean of the per-tree importances over trees that split at all, renormalised.
     const nF = X.columns.length;
