@@ -1,0 +1,93 @@
+// POST/GET /graphql as MLflow's handlers._graphql answers it: always HTTP 200 with
+// {"data": ..., "errors": null | ["message", ...]} — errors are plain strings, not GraphQL error
+// objects, and a failing resolver leaves its field null next to the message.
+import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { MlflowError } from '../errors.js';
+import { buildRootValue, type GraphqlDeps } from './resolvers.js';
+import { checkQuerySafety, limitsFromEnv, type QueryLimits } from './safety.js';
+import { buildMlflowSchema } from './schema.js';
+
+export interface GraphqlRequest {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+}
+
+export interface GraphqlResponse {
+  data: Record<string, unknown> | null;
+  errors: string[] | null;
+}
+
+function failure(message: string): GraphqlResponse {
+  return { data: null, errors: [message] };
+}
+
+/** GET carries the request in the query string (variables as JSON text); POST in a JSON body. */
+export function graphqlRequestFrom(method: string, query: Record<string, unknown>, body: unknown): GraphqlRequest {
+  if (body && typeof body === 'object' && !Array.isArray(body)) return body as GraphqlRequest;
+  if (method !== 'GET') return {};
+  let variables: unknown = query.variables;
+  if (typeof variables === 'string' && variables !== '') {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      // Left as text: run() answers that variables must be a JSON object.
+    }
+  }
+  return { query: query.query, variables, operationName: query.operationName };
+}
+
+export class GraphqlEndpoint {
+  private readonly schema: GraphQLSchema = buildMlflowSchema();
+  private readonly rootValue: Record<string, unknown>;
+  private readonly limits: QueryLimits = limitsFromEnv();
+
+  constructor(deps: GraphqlDeps) {
+    this.rootValue = buildRootValue(deps);
+  }
+
+  async run(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse> {
+    const { query, variables, operationName } = request;
+    if (typeof query !== 'string' || query.trim() === '') return failure('Must provide query string.');
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
+      return failure('Variables must be provided as a JSON object.');
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (e) {
+      return failure(e instanceof GraphQLError ? e.message : String(e));
+    }
+    const unsafe = checkQuerySafety(document, this.limits);
+    if (unsafe) return failure(unsafe);
+    const invalid = validate(this.schema, document);
+    if (invalid.length > 0) return { data: null, errors: invalid.map((e) => e.message) };
+
+    const result = await execute({
+      schema: this.schema,
+      document,
+      rootValue: this.rootValue,
+      variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
+      operationName: typeof operationName === 'string' && operationName !== '' ? operationName : undefined,
+    });
+    for (const error of result.errors ?? []) {
+      // An MlflowError is the user's (unknown run, bad filter): expected. Anything else is our bug.
+      if (error.originalError && !(error.originalError instanceof MlflowError)) {
+        log?.error({ err: error.originalError, path: error.path }, 'graphql resolver failed');
+      }
+    }
+    return {
+      data: (result.data ?? null) as Record<string, unknown> | null,
+      errors: result.errors && result.errors.length > 0 ? result.errors.map((e) => e.message) : null,
+    };
+  }
+}
+
+export type GraphqlHandler = (req: FastifyRequest) => Promise<GraphqlResponse>;
+
+/** The /graphql route's handler (GET and POST) over one schema and the stores. */
+export function graphqlHandler(deps: GraphqlDeps): GraphqlHandler {
+  const endpoint = new GraphqlEndpoint(deps);
+  return (req) => endpoint.run(graphqlRequestFrom(req.method, (req.query ?? {}) as Record<string, unknown>, req.body), req.log);
+}
