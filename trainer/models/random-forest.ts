@@ -50,8 +50,16 @@ export const RANDOM_FOREST_DEFAULTS: ResolvedForestOptions = {
 };
 
 const MAX_INT = 2147483647; // np.iinfo(np.int32).max: the range of per-tree seeds
-/** Below this many row-features-trees of work, worker start-up costs more than it saves (measured). */
-const AUTO_THREADS_MIN_WORK = 2e7;
+/**
+ * Auto threading (n_jobs=None) starts workers only when the forest's work (trees × rows × √features)
+ * is large enough to repay their start-up. Measured on the 2-vCPU build machine with the seed's
+ * 500-tree forest (work 1.6e7, ~1.0 s on one thread, see bench/TRAINER.md): as built JS, main + 1
+ * worker took 0.64-0.79 s when the second vCPU was free and the same as one thread when it was busy
+ * (a worker starts in tens of ms, so it never cost much); under tsx each worker first loads the
+ * TypeScript loader (~0.3 s) and two threads were slower than one. Hence a low bar for built code and
+ * a high one under a TS loader.
+ */
+const AUTO_THREADS_MIN_WORK = import.meta.url.endsWith('.ts') ? 1e8 : 5e6;
 
 /** Python's round(): halves go to the even neighbour. */
 function roundHalfEven(x: number): number {
