@@ -198,7 +198,8 @@ class Grower {
       const G = grp.gather(feature, this.samples, start, end, this.w0, this.w1);
       const { code, count, w0: gW0, w1: gW1, nMiss } = grp;
       const values = this.X.values[feature]!;
-      if (G === 0 || (nMiss === 0 && values[code[G - 1]!]! <= Math.fround(values[code[0]!]! + FEATURE_THRESHOLD))) {
+      const upper = this.X.upper[feature]!;
+      if (G === 0 || (nMiss === 0 && upper[code[G - 1]!]! <= Math.fround(values[code[0]!]! + FEATURE_THRESHOLD))) {
         swap(features, fj, nTotalConstants);
         nFoundConstants++;
         nTotalConstants++;
@@ -228,7 +229,7 @@ class Grower {
               wL1 += gW1[0]!;
               continue;
             }
-            const prev = values[code[g - 1]!]!;
+            const prev = upper[code[g - 1]!]!;
             const cur = values[code[g]!]!;
             if (cur <= Math.fround(prev + FEATURE_THRESHOLD)) {
               nL += count[g]!;
