@@ -102,7 +102,9 @@ class Grower {
   grow(): TreeArrays {
     const p = this.p;
     const store = new NodeStore(Math.max(16, 2 * Math.ceil(this.nSamples / Math.max(1, p.minSamplesLeaf))));
-    // Stack of pending nodes: start, end, depth, parent, isLeft, nConstant and the impurity the parent computed.
+    // Pending nodes, depth first (sklearn pushes right then left, so the left subtree is built first):
+    // their rows samples[start:end], `parent` = the node whose right child this is (-1 for a left child
+    // or the root), the impurity the parent's split computed, and the count of known constant features.
     const stack: { start: number; end: number; depth: number; parent: number; impurity: number; nConstant: number }[] = [
       { start: 0, end: this.nSamples, depth: 0, parent: -1, impurity: Infinity, nConstant: 0 },
     ];
