@@ -314,7 +314,7 @@ async function main(): Promise<void> {
     '',
     'Our random forest grows the same trees as scikit-learn for the same `random_state` (same bootstrap draws, same per-split feature sampling, same thresholds), so its AUC and accuracy equal scikit-learn\'s; the time difference is the implementation (pre-binned features, exact split search on value ranks). ml-cart / ml-random-forest cannot take missing values, so they get NaN → 0, and ml-random-forest samples features once per tree rather than per split.',
     '',
-    'Threads: the main thread grows trees alongside the workers (trees are claimed from a shared counter), so `n_jobs=2` on 2 cores means one extra worker. Its gain depends on the second vCPU being free: on this shared 2-vCPU machine scikit-learn\'s own `n_jobs=-1` is often no faster than one thread either. Under tsx a worker must first load the TypeScript loader (~0.3 s), which is why the default (`n_jobs=None`) stays on one thread there and uses all cores in built JavaScript.',
+    'Threads: the main thread grows trees alongside the workers (trees are claimed from a shared counter), so `n_jobs=2` on 2 cores means one extra worker. Its gain depends on the second vCPU being free: on this shared 2-vCPU machine scikit-learn\'s own `n_jobs=-1` is often no faster than one thread either. Under tsx a worker must first load the TypeScript loader (~0.3 s), so the default (`n_jobs=None`) keeps a forest of this size on one thread there and uses all cores in built JavaScript.',
     '',
   ];
   fs.writeFileSync(path.join(ROOT, 'bench', 'TRAINER.md'), lines.join('\n'));

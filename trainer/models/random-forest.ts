@@ -54,12 +54,12 @@ const MAX_INT = 2147483647; // np.iinfo(np.int32).max: the range of per-tree see
  * Auto threading (n_jobs=None) starts workers only when the forest's work (trees × rows × √features)
  * is large enough to repay their start-up. Measured on the 2-vCPU build machine with the seed's
  * 500-tree forest (work 1.6e7, ~1.0 s on one thread, see bench/TRAINER.md): as built JS, main + 1
- * worker took 0.64-0.79 s when the second vCPU was free and the same as one thread when it was busy
- * (a worker starts in tens of ms, so it never cost much); under tsx each worker first loads the
- * TypeScript loader (~0.3 s) and two threads were slower than one. Hence a low bar for built code and
- * a high one under a TS loader.
+ * worker took 0.64 s when the second vCPU was free and about the same as one thread when it was busy
+ * (a worker starts in tens of ms, so trying costs little). Under tsx each worker first loads the
+ * TypeScript loader (~0.3 s), and two threads ranged from 10% slower to 30% faster on that forest, so
+ * there the bar is twice its size.
  */
-const AUTO_THREADS_MIN_WORK = import.meta.url.endsWith('.ts') ? 1e8 : 5e6;
+const AUTO_THREADS_MIN_WORK = import.meta.url.endsWith('.ts') ? 3e7 : 5e6;
 
 /** Python's round(): halves go to the even neighbour. */
 function roundHalfEven(x: number): number {
