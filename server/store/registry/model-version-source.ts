@@ -7,7 +7,8 @@
 import { invalidParameter, MlflowError } from '../../errors.js';
 import type { Tag } from '../entities.js';
 import { IS_PROMPT_TAG_KEY, PROMPT_SOURCE_PLACEHOLDERS } from './entities.js';
-import { resolvePath, unquote, unquotePlus, unquoteRepeatedly, urlHostname, urlparse, urlPort, urlsplit } from './py-url.js';
+import { validateArtifactUriScheme } from './host-policy.js';
+import { resolvePath, unquote, unquotePlus, unquoteRepeatedly, urlHostname, urlparse, urlsplit } from './py-url.js';
 
 /** What the checks need of a run: its artifact root. RunStore satisfies it. */
 export interface RunLookup {
@@ -101,60 +102,6 @@ function parseModelVersionSource(source: string): ParsedModelUri {
   const parsed = parseModelUri(source);
   if (parsed === undefined) throw invalidSourceFor(source, 'model_id');
   return parsed;
-}
-
-// ---- host-addressed schemes (store/artifact/host_policy.py) -------------------------------------
-
-const HOST_ADDRESSED_SCHEMES = new Set(['ftp', 'sftp', 'hdfs', 'viewfs', 'http', 'https', 'mlflow-artifacts', 'r2', 'b2', 'abfss']);
-const SCHEME_FAMILIES: Readonly<Record<string, string>> = { viewfs: 'hdfs', https: 'http', 'mlflow-artifacts': 'http' };
-const DEFAULT_PORTS: Readonly<Record<string, readonly number[]>> = {
-  ftp: [21],
-  sftp: [22],
-  http: [80],
-  https: [443],
-  'mlflow-artifacts': [80, 443],
-  r2: [443],
-  b2: [443],
-  abfss: [443],
-};
-
-/** host_addressed_uri_targets: "family host port" strings, or undefined when the URI names no host. */
-function hostTargets(uri: string): string[] | undefined {
-  const parsed = urlparse(uri);
-  const scheme = parsed.scheme;
-  if (!HOST_ADDRESSED_SCHEMES.has(scheme)) return undefined;
-  if (scheme === 'mlflow-artifacts' && !parsed.netloc) return undefined;
-  const malformed = [`malformed ${parsed.netloc}`];
-  if (parsed.netloc.includes('\\') || /\s/.test(parsed.netloc)) return malformed;
-  let port: number | undefined;
-  try {
-    port = urlPort(parsed.netloc);
-  } catch {
-    return malformed;
-  }
-  const family = SCHEME_FAMILIES[scheme] ?? scheme;
-  const host = urlHostname(parsed.netloc) ?? '';
-  const ports = port !== undefined ? [port] : (DEFAULT_PORTS[scheme] ?? [undefined]);
-  return ports.map((p) => `${family} ${host} ${p ?? ''}`);
-}
-
-/** _validate_artifact_uri_scheme: the server only connects to the hosts of its own artifact storage. */
-function validateArtifactUriScheme(uri: string, deps: SourceCheckDeps): void {
-  const targets = hostTargets(uri);
-  if (targets === undefined) return;
-  const scheme = urlparse(uri).scheme;
-  const allowed = (deps.env?.MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '');
-  if (allowed.includes(scheme)) return;
-  const trusted = new Set(deps.trustedArtifactRoots.flatMap((root) => hostTargets(root) ?? []));
-  if (targets.some((t) => trusted.has(t))) return;
-  throw invalidParameter(
-    `'source' cannot use the '${scheme}' scheme: the '${scheme}' scheme addresses a host other than the tracking ` +
-      "server's configured artifact storage, so the server would connect to the host named in the URI. Set the " +
-      'MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES environment variable on the server to allow it.',
-  );
 }
 
 // ---- path checks ------------------------------------------------------------------------------
@@ -379,7 +326,7 @@ export function checkModelVersionSource(req: SourceRequest, deps: SourceCheckDep
   if (isPrompt && !PROMPT_SOURCE_PLACEHOLDERS.includes(req.source)) {
     throw invalidParameter(`Invalid prompt source: '${req.source}'. Prompt sources must use an MLflow placeholder.`);
   }
-  validateArtifactUriScheme(req.source, deps);
+  validateArtifactUriScheme(req.source, 'source', deps.trustedArtifactRoots, deps.env);
   if (isPrompt) return { source: req.source, runId: req.runId, modelId: req.modelId, isPrompt };
   const resolved = resolveRegisteredSource(req, deps);
   if (resolved.modelId) validateSourceModel(resolved.source, resolved.modelId, deps);
