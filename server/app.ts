@@ -13,6 +13,8 @@ import { artifactProxyRoutes, artifactReadRoutes, type ArtifactRouteDeps } from 
 import { ArtifactResolver } from './artifacts/locations.js';
 import { LocalArtifactStore } from './artifacts/local-store.js';
 import { uiRoutes } from './routes/ui.js';
+import { registryRoutes } from './routes/registry.js';
+import { openRegistryStore } from './store/registry/index.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -76,10 +78,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .send(JSON.stringify(new MlflowError('ENDPOINT_NOT_FOUND', `No API endpoint for ${req.method} ${req.url.split('?')[0]}`).toJSON()));
   });
 
+  const registry = openRegistryStore(store.db.sqlite, {
+    runs: store.runs,
+    loggedModels: store.loggedModels,
+    trustedArtifactRoots: [config.defaultArtifactRoot, config.artifactsDestination],
+  });
   const artifactDeps: ArtifactRouteDeps = {
     store,
     loggedModels: store.loggedModels,
     resolver: new ArtifactResolver(new LocalArtifactStore(config.artifactsDestination), config.serveArtifacts),
+    modelVersionUri: (name, version) => registry.modelVersions.getDownloadUri(name, version),
   };
 
   await app.register(
@@ -106,11 +114,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       metricRoutes(api, store);
       loggedModelRoutes(api, store.loggedModels);
       artifactReadRoutes(api, artifactDeps);
+      registryRoutes(api, registry);
     },
     { prefix: config.staticPrefix },
   );
   await app.register(async (proxy) => artifactProxyRoutes(proxy, artifactDeps), { prefix: config.staticPrefix });
-  await app.register(async (ui) => uiRoutes(ui, { config, store, artifacts: artifactDeps.resolver }), { prefix: config.staticPrefix });
+  await app.register(async (ui) => uiRoutes(ui, { config, store, artifacts: artifactDeps.resolver, modelVersions: registry.modelVersions }), { prefix: config.staticPrefix });
 
   return app;
 }

@@ -26,7 +26,8 @@ export interface ArtifactRouteDeps {
 const UI_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 function fileInfoJson(f: ArtifactFileInfo, path: string): Record<string, unknown> {
-  return f.isDir ? { path, is_dir: true } : { path, is_dir: false, file_size: f.fileSize };
+  // FileInfo.to_proto sets file_size only when it is truthy: an empty file has none.
+  return f.isDir || !f.fileSize ? { path, is_dir: f.isDir } : { path, is_dir: false, file_size: f.fileSize };
 }
 
 /** The `*` of a wildcard route, as the client sent it (Fastify has decoded it once). */

@@ -53,6 +53,8 @@ const LogOutputs = {
   models: { type: 'message', fields: { model_id: { type: 'string' }, step: { type: 'int64' } }, repeated: true, required: true },
 } as const satisfies MessageSpec;
 
+const LogModel = { ...RUN_ID, model_json: { type: 'string', required: true } } as const satisfies MessageSpec;
+
 const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
 
 function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: number; model_id?: string; dataset_name?: string; dataset_digest?: string; run_id?: string }): Metric {
@@ -162,6 +164,12 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
       },
     }));
     logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
+    return {};
+  });
+
+  endpoint(app, 'POST', '/mlflow/runs/log-model', (req) => {
+    const m = readMessage(req, LogModel);
+    logging.recordLoggedModel(m.run_id!, m.model_json!);
     return {};
   });
 

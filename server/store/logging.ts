@@ -7,6 +7,7 @@ import type { Sqlite } from './db.js';
 import type { DatasetInput, Metric, ModelOutput, Tag } from './entities.js';
 import type { RunStore } from './runs.js';
 import {
+  pythonJsonDumps,
   pythonRepr,
   validateBatchLimits,
   validateDatasetInputs,
@@ -16,6 +17,8 @@ import {
   validateRunId,
   validateRunTag,
 } from './validation.js';
+
+const LOG_MODEL_HISTORY = 'mlflow.log-model.history';
 
 /** SQL cannot hold ±Inf portably, so MLflow stores them as ±DBL_MAX, and NaN as 0 with is_nan. */
 const DBL_MAX = 1.7976931348623157e308;
@@ -126,6 +129,53 @@ export class RunLogging {
         "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_INPUT', ?, 'MODEL_INPUT', ?, 0)",
       );
       for (const modelId of modelIds) modelInsert.run(randomUUID().replace(/-/g, ''), runId, modelId);
+    })();
+  }
+
+  /**
+   * The legacy runs/log-model (mlflow 2.x): appends the model's summary to the run tag
+   * `mlflow.log-model.history`, as SqlAlchemyStore.record_logged_model with Model.get_tags_dict.
+   */
+  recordLoggedModel(runId: string, modelJson: string): void {
+    let model: unknown;
+    try {
+      model = JSON.parse(modelJson);
+    } catch {
+      throw invalidParameter(`Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
+    }
+    if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+      throw invalidParameter(`Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
+    }
+    const m = model as Record<string, unknown>;
+    const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((k) => !(k in m));
+    if (missing.length > 0) {
+      throw invalidParameter(`Model json is missing mandatory fields: {${missing.map(pythonRepr).join(', ')}}`);
+    }
+    const summary: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (['run_id', 'utc_time_created', 'artifact_path', 'model_uuid'].includes(k)) summary[k] = v;
+    }
+    const flavors: Record<string, unknown> = {};
+    for (const [name, conf] of Object.entries((m.flavors ?? {}) as Record<string, unknown>)) {
+      flavors[name] =
+        conf !== null && typeof conf === 'object' && !Array.isArray(conf)
+          ? Object.fromEntries(Object.entries(conf).filter(([k]) => k !== 'config'))
+          : conf;
+    }
+    summary.flavors = flavors;
+    this.sqlite.transaction(() => {
+      this.runs.activeRow(runId);
+      const current = this.sqlite
+        .prepare('SELECT value FROM tags WHERE run_uuid = ? AND key = ?')
+        .get(runId, LOG_MODEL_HISTORY) as { value: string } | undefined;
+      let history: unknown[] = [];
+      try {
+        const parsed: unknown = current ? JSON.parse(current.value) : [];
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        history = [];
+      }
+      this.runs.writeTags(runId, [{ key: LOG_MODEL_HISTORY, value: pythonJsonDumps([...history, summary]) }]);
     })();
   }
 
