@@ -7,7 +7,14 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const VENV = path.join(ROOT, '.venv');
 export const VENV_PYTHON = path.join(VENV, 'bin', 'python');
-export const ABT_CSV = path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv');
+/**
+ * The seed's churn table (never copied into the project): $MINFLOW_ABT_CSV, else ../shared/data/abt.csv
+ * next to the checkout, else the workplace's /work/shared copy (a clone made elsewhere on this machine).
+ */
+export const ABT_CSV =
+  process.env.MINFLOW_ABT_CSV ??
+  [path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv'), '/work/shared/data/abt.csv'].find((p) => fs.existsSync(p)) ??
+  path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv');
 
 /** The built CLI, or a failure that says how to build it (tests never skip). */
 export function builtCli(): string {
