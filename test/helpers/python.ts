@@ -1,7 +1,7 @@
 // Runs a python script from the compat venv and returns its parsed JSON output (its last stdout line).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, venvPython } from './paths.js';
+import { ABT_CSV, ROOT, venvPython } from './paths.js';
 
 export interface PythonResult<T> {
   code: number;
@@ -20,7 +20,7 @@ export async function runPython<T = unknown>(
   const scriptPath = path.isAbsolute(script) ? script : path.join(ROOT, script);
   return new Promise((resolve, reject) => {
     const child = spawn(python, [scriptPath, ...args], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1', MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ...env },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0', ABT_CSV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

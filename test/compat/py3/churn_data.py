@@ -10,7 +10,9 @@ TARGET = "flag_churn"
 def abt_path() -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     default = os.path.normpath(os.path.join(here, "..", "..", "..", "..", "shared", "data", "abt.csv"))
-    return os.environ.get("ABT_CSV", default)
+    if "ABT_CSV" in os.environ:
+        return os.environ["ABT_CSV"]
+    return default if os.path.exists(default) else "/work/shared/data/abt.csv"
 
 
 def load_split():
