@@ -2,9 +2,11 @@
 // `minflow <command>`: the one entry point of the package (npm bin, npm scripts, Docker).
 import { runServer } from './server/main.js';
 import { runDemo } from './scripts/demo.js';
+import { runServe } from './serving/serve.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
+  serve: { help: "Serve a model (models:/churn@production) over MLflow's scoring protocol, following the alias.", run: runServe },
   demo: { help: 'Start a server on :5000 and log a demonstration experiment to it.', run: runDemo },
 };
 
