@@ -3,10 +3,12 @@
 import { runServer } from './server/main.js';
 import { runDemo } from './scripts/demo.js';
 import { runServe } from './serving/serve.js';
+import { runPredict } from './serving/predict.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
   serve: { help: "Serve a model (models:/churn@production) over MLflow's scoring protocol, following the alias.", run: runServe },
+  predict: { help: 'Score a CSV file with a model and write probability and prediction columns.', run: runPredict },
   demo: { help: 'Start a server on :5000 and log a demonstration experiment to it.', run: runDemo },
 };
 
