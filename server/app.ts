@@ -15,6 +15,7 @@ import { LocalArtifactStore } from './artifacts/local-store.js';
 import { uiRoutes } from './routes/ui.js';
 import { registryRoutes } from './routes/registry.js';
 import { openRegistryStore } from './store/registry/index.js';
+import { registerOpenApi } from './openapi/document.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -77,6 +78,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .type('application/json')
       .send(JSON.stringify(new MlflowError('ENDPOINT_NOT_FOUND', `No API endpoint for ${req.method} ${req.url.split('?')[0]}`).toJSON()));
   });
+
+  registerOpenApi(app, config);
 
   const registry = openRegistryStore(store.db.sqlite, {
     runs: store.runs,

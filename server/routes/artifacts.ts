@@ -175,7 +175,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     });
   }
 
-  endpoint(app, 'GET', '/mlflow/artifacts/list', async (req) => {
+  endpoint(app, 'GET', '/mlflow/artifacts/list', ListArtifacts, async (req) => {
     const m = readMessage(req, ListArtifacts);
     if (m.path !== undefined) validatePathIsSafe(m.path);
     const run = deps.store.runs.get(m.run_id!);
@@ -186,7 +186,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     return body;
   });
 
-  endpoint(app, 'GET', '/mlflow/logged-models/:model_id/artifacts/directories', async (req) => {
+  endpoint(app, 'GET', '/mlflow/logged-models/:model_id/artifacts/directories', ListLoggedModelArtifacts, async (req) => {
     const { model_id } = req.params as { model_id: string };
     const m = readMessage(req, ListLoggedModelArtifacts);
     if (m.artifact_directory_path !== undefined) validatePathIsSafe(m.artifact_directory_path);

@@ -1,7 +1,12 @@
 // One MLflow RPC → its routes: every endpoint answers under /api/<v> (the Python client) and
 // /ajax-api/<v> (the UI), as MLflow's get_endpoints() registers them. Handlers return the response
 // message; errors are thrown as MlflowError and written by the app's error handler.
+//
+// The request's MessageSpec, when given, rides along in the route's config so that /openapi.json
+// documents exactly the fields the handler coerces (server/openapi/).
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { MessageSpec } from '../protocol/fields.js';
+import type { RouteDoc } from '../openapi/route-doc.js';
 
 export type Json = Record<string, unknown>;
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | Promise<Json>;
@@ -22,15 +27,33 @@ export function endpoint(
   methods: HTTPMethods | HTTPMethods[],
   path: string,
   handler: Handler,
-  options: EndpointOptions = {},
+  options?: EndpointOptions,
+): void;
+export function endpoint(
+  app: FastifyInstance,
+  methods: HTTPMethods | HTTPMethods[],
+  path: string,
+  request: MessageSpec,
+  handler: Handler,
+  options?: EndpointOptions,
+): void;
+export function endpoint(
+  app: FastifyInstance,
+  methods: HTTPMethods | HTTPMethods[],
+  path: string,
+  ...rest: [Handler, EndpointOptions?] | [MessageSpec, Handler, EndpointOptions?]
 ): void {
+  const [request, handler, options = {}] =
+    typeof rest[0] === 'function' ? [undefined, rest[0], rest[1] as EndpointOptions | undefined] : (rest as [MessageSpec, Handler, EndpointOptions?]);
   const versions = options.versions ?? ['2.0'];
   const bases = options.ajaxOnly ? ['/ajax-api'] : ['/api', '/ajax-api'];
+  const doc: RouteDoc = { kind: 'rpc', request };
   for (const version of versions) {
     for (const base of bases) {
       app.route({
         method: methods,
         url: `${base}/${version}${path}`,
+        config: { openapi: doc },
         handler: async (req, reply) => sendJson(reply, await handler(req, reply)),
       });
     }

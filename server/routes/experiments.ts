@@ -44,24 +44,24 @@ const DEFAULT_EXPERIMENT_PAGE = 1000;
 export function experimentRoutes(app: FastifyInstance, store: TrackingStore): void {
   const experiments = store.experiments;
 
-  endpoint(app, 'POST', '/mlflow/experiments/create', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/create', CreateExperiment, (req) => {
     const m = readMessage(req, CreateExperiment);
     return { experiment_id: experiments.create(m.name, m.artifact_location, tagList(m.tags)) };
   });
 
-  endpoint(app, 'GET', '/mlflow/experiments/get', (req) => {
+  endpoint(app, 'GET', '/mlflow/experiments/get', ExperimentId, (req) => {
     const m = readMessage(req, ExperimentId);
     return { experiment: experimentJson(experiments.get(m.experiment_id)) };
   });
 
-  endpoint(app, 'GET', '/mlflow/experiments/get-by-name', (req) => {
+  endpoint(app, 'GET', '/mlflow/experiments/get-by-name', GetExperimentByName, (req) => {
     const m = readMessage(req, GetExperimentByName);
     const experiment = experiments.getByName(m.experiment_name!);
     if (!experiment) throw notFound(`Could not find experiment with name '${m.experiment_name}'`);
     return { experiment: experimentJson(experiment) };
   });
 
-  endpoint(app, ['POST', 'GET'], '/mlflow/experiments/search', (req) => {
+  endpoint(app, ['POST', 'GET'], '/mlflow/experiments/search', SearchExperiments, (req) => {
     const m = readMessage(req, SearchExperiments);
     const page = experiments.search({
       viewType: m.view_type ?? 'ACTIVE_ONLY',
@@ -75,29 +75,29 @@ export function experimentRoutes(app: FastifyInstance, store: TrackingStore): vo
     return withPageToken(body, page.nextPageToken);
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/update', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/update', UpdateExperiment, (req) => {
     const m = readMessage(req, UpdateExperiment);
     experiments.rename(m.experiment_id!, m.new_name!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/delete', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/delete', ExperimentId, (req) => {
     experiments.delete(readMessage(req, ExperimentId).experiment_id!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/restore', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/restore', ExperimentId, (req) => {
     experiments.restore(readMessage(req, ExperimentId).experiment_id!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/set-experiment-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/set-experiment-tag', SetExperimentTag, (req) => {
     const m = readMessage(req, SetExperimentTag);
     experiments.setTag(m.experiment_id!, m.key, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/delete-experiment-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/delete-experiment-tag', DeleteExperimentTag, (req) => {
     const m = readMessage(req, DeleteExperimentTag);
     experiments.deleteTag(m.experiment_id!, m.key!);
     return {};

@@ -45,6 +45,10 @@ const SearchLoggedModels = {
   page_token: { type: 'string' },
 } as const satisfies MessageSpec;
 
+/** GetLoggedModel reads allow_deleted from the query; DeleteLoggedModel(Tag) take everything from the path. */
+const GetLoggedModel = { allow_deleted: { type: 'bool' } } as const satisfies MessageSpec;
+const PathOnly = {} as const satisfies MessageSpec;
+
 const SEARCH_LOGGED_MODEL_MAX_RESULTS_DEFAULT = 100;
 
 function modelId(req: FastifyRequest): string {
@@ -52,7 +56,7 @@ function modelId(req: FastifyRequest): string {
 }
 
 export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedModelStore): void {
-  endpoint(app, 'POST', '/mlflow/logged-models', (req) => {
+  endpoint(app, 'POST', '/mlflow/logged-models', CreateLoggedModel, (req) => {
     const m = readMessage(req, CreateLoggedModel);
     const model = loggedModels.create({
       experimentId: m.experiment_id!,
@@ -65,37 +69,37 @@ export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedMode
     return { model: loggedModelJson(model) };
   });
 
-  endpoint(app, 'GET', '/mlflow/logged-models/:model_id', (req) => {
+  endpoint(app, 'GET', '/mlflow/logged-models/:model_id', GetLoggedModel, (req) => {
     const allowDeleted = String((req.query as Record<string, unknown>).allow_deleted ?? 'false').toLowerCase() === 'true';
     return { model: loggedModelJson(loggedModels.get(modelId(req), allowDeleted)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id', (req) => {
+  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id', FinalizeLoggedModel, (req) => {
     const m = readMessage(req, FinalizeLoggedModel);
     return { model: loggedModelJson(loggedModels.finalize(modelId(req), m.status!)) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id', PathOnly, (req) => {
     loggedModels.delete(modelId(req));
     return {};
   });
 
-  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id/tags', (req) => {
+  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id/tags', SetLoggedModelTags, (req) => {
     loggedModels.setTags(modelId(req), tagList(readMessage(req, SetLoggedModelTags).tags));
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id/tags/:tag_key', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id/tags/:tag_key', PathOnly, (req) => {
     loggedModels.deleteTag(modelId(req), (req.params as { tag_key: string }).tag_key);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/logged-models/:model_id/params', (req) => {
+  endpoint(app, 'POST', '/mlflow/logged-models/:model_id/params', LogLoggedModelParams, (req) => {
     loggedModels.logParams(modelId(req), tagList(readMessage(req, LogLoggedModelParams).params));
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/logged-models/search', (req) => {
+  endpoint(app, 'POST', '/mlflow/logged-models/search', SearchLoggedModels, (req) => {
     const m = readMessage(req, SearchLoggedModels);
     const datasets = (m.datasets ?? []).map((d) => ({ datasetName: d.dataset_name ?? '', datasetDigest: d.dataset_digest || undefined }));
     if (datasets.some((d) => !d.datasetName)) throw invalidParameter('`dataset_name` in the `datasets` clause must be specified.');

@@ -36,7 +36,7 @@ const MAX_HISTORY_RESULTS = 25000;
 export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
   const history = store.history;
 
-  endpoint(app, 'GET', '/mlflow/metrics/get-history', (req) => {
+  endpoint(app, 'GET', '/mlflow/metrics/get-history', GetMetricHistory, (req) => {
     const m = readMessage(req, GetMetricHistory);
     if (m.max_results !== undefined && m.max_results <= 0) {
       throw invalidParameter(`Invalid value ${m.max_results} for parameter 'max_results' supplied. It must be a positive integer.`);
@@ -47,7 +47,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     return withPageToken(body, page.nextPageToken);
   });
 
-  endpoint(app, 'GET', '/mlflow/metrics/get-history-bulk-interval', (req) => {
+  endpoint(app, 'GET', '/mlflow/metrics/get-history-bulk-interval', GetMetricHistoryBulkInterval, (req) => {
     const m = readMessage(req, GetMetricHistoryBulkInterval);
     const runIds = m.run_ids ?? [];
     if (runIds.length > MAX_RUNS_GET_METRIC_HISTORY_BULK) {
@@ -78,6 +78,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     app,
     'GET',
     '/mlflow/metrics/get-history-bulk',
+    GetMetricHistoryBulk,
     (req) => {
       const raw = rawMessage(req, GetMetricHistoryBulk);
       const runIds = (raw.run_id as string[] | undefined) ?? [];
@@ -101,6 +102,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     app,
     'POST',
     '/mlflow/experiments/search-datasets',
+    SearchDatasets,
     (req) => {
       const ids = readMessage(req, SearchDatasets).experiment_ids ?? [];
       if (ids.length === 0) throw invalidParameter('SearchDatasets request must specify at least one experiment_id.');

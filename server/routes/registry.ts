@@ -78,32 +78,32 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
 
   // ---- registered models ----------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/registered-models/create', (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/create', CreateRegisteredModel, (req) => {
     const m = readMessage(req, CreateRegisteredModel);
     const model = registeredModels.create(m.name!, tagList(m.tags), m.description ?? '');
     return { registered_model: registeredModelJson(model) };
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/get', (req) => ({
+  endpoint(app, 'GET', '/mlflow/registered-models/get', NameOnly, (req) => ({
     registered_model: registeredModelJson(registeredModels.get(readMessage(req, NameOnly).name!)),
   }));
 
-  endpoint(app, 'POST', '/mlflow/registered-models/rename', (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/rename', RenameRegisteredModel, (req) => {
     const m = readMessage(req, RenameRegisteredModel);
     return { registered_model: registeredModelJson(registeredModels.rename(m.name!, m.new_name!)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/registered-models/update', (req) => {
+  endpoint(app, 'PATCH', '/mlflow/registered-models/update', UpdateRegisteredModel, (req) => {
     const m = readMessage(req, UpdateRegisteredModel);
     return { registered_model: registeredModelJson(registeredModels.update(m.name!, m.description ?? '')) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/delete', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/registered-models/delete', NameOnly, (req) => {
     registeredModels.delete(readMessage(req, NameOnly).name!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/search', (req) => {
+  endpoint(app, 'GET', '/mlflow/registered-models/search', Search, (req) => {
     const page = registeredModels.search(readSearch(req, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD));
     const body: Record<string, unknown> = {};
     if (page.items.length > 0) body.registered_models = page.items.map(registeredModelJson);
@@ -111,19 +111,19 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
   });
 
   // The Python client POSTs and falls back to GET on 404; the proto declares both.
-  endpoint(app, ['POST', 'GET'], '/mlflow/registered-models/get-latest-versions', (req) => {
+  endpoint(app, ['POST', 'GET'], '/mlflow/registered-models/get-latest-versions', GetLatestVersions, (req) => {
     const m = readMessage(req, GetLatestVersions);
     const versions = registeredModels.getLatestVersions(m.name!, m.stages);
     return versions.length > 0 ? { model_versions: versions.map(modelVersionJson) } : {};
   });
 
-  endpoint(app, 'POST', '/mlflow/registered-models/set-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/set-tag', SetRegisteredModelTag, (req) => {
     const m = readMessage(req, SetRegisteredModelTag);
     registeredModels.setTag(m.name!, m.key!, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/delete-tag', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/registered-models/delete-tag', DeleteRegisteredModelTag, (req) => {
     const m = readMessage(req, DeleteRegisteredModelTag);
     registeredModels.deleteTag(m.name!, m.key!);
     return {};
@@ -131,26 +131,26 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
 
   // ---- aliases --------------------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/registered-models/alias', (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/alias', SetAlias, (req) => {
     const m = readMessage(req, SetAlias);
     aliases.set(m.name!, m.alias!, m.version!);
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/alias', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/registered-models/alias', AliasOnly, (req) => {
     const m = readMessage(req, AliasOnly);
     aliases.delete(m.name!, m.alias!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/alias', (req) => {
+  endpoint(app, 'GET', '/mlflow/registered-models/alias', AliasOnly, (req) => {
     const m = readMessage(req, AliasOnly);
     return { model_version: modelVersionJson(aliases.getModelVersion(m.name!, m.alias!)) };
   });
 
   // ---- model versions -------------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/model-versions/create', (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/create', CreateModelVersion, (req) => {
     const m = readMessage(req, CreateModelVersion);
     const version = modelVersions.create({
       name: m.name!,
@@ -164,48 +164,48 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
     return { model_version: modelVersionJson(version) };
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/get', (req) => {
+  endpoint(app, 'GET', '/mlflow/model-versions/get', NameVersion, (req) => {
     const m = readMessage(req, NameVersion);
     return { model_version: modelVersionJson(modelVersions.get(m.name!, m.version!)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/model-versions/update', (req) => {
+  endpoint(app, 'PATCH', '/mlflow/model-versions/update', UpdateModelVersion, (req) => {
     const m = readMessage(req, UpdateModelVersion);
     // Without a description field the version's description is cleared (HasField, handlers.py).
     return { model_version: modelVersionJson(modelVersions.update(m.name!, m.version!, m.description ?? null)) };
   });
 
-  endpoint(app, 'POST', '/mlflow/model-versions/transition-stage', (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/transition-stage', TransitionStage, (req) => {
     const m = readMessage(req, TransitionStage);
     const version = modelVersions.transitionStage(m.name!, m.version!, m.stage!, m.archive_existing_versions ?? false);
     return { model_version: modelVersionJson(version) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/model-versions/delete', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/model-versions/delete', NameVersion, (req) => {
     const m = readMessage(req, NameVersion);
     modelVersions.delete(m.name!, m.version!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/get-download-uri', (req) => {
+  endpoint(app, 'GET', '/mlflow/model-versions/get-download-uri', DownloadUri, (req) => {
     const m = readMessage(req, DownloadUri);
     return { artifact_uri: modelVersions.getDownloadUri(m.name ?? '', m.version ?? '') };
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/search', (req) => {
+  endpoint(app, 'GET', '/mlflow/model-versions/search', Search, (req) => {
     const page = modelVersions.search(readSearch(req, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD));
     const body: Record<string, unknown> = {};
     if (page.items.length > 0) body.model_versions = page.items.map(modelVersionJson);
     return withPageToken(body, page.nextPageToken);
   });
 
-  endpoint(app, 'POST', '/mlflow/model-versions/set-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/set-tag', SetModelVersionTag, (req) => {
     const m = readMessage(req, SetModelVersionTag);
     modelVersions.setTag(m.name!, m.version!, m.key!, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/model-versions/delete-tag', (req) => {
+  endpoint(app, 'DELETE', '/mlflow/model-versions/delete-tag', DeleteModelVersionTag, (req) => {
     const m = readMessage(req, DeleteModelVersionTag);
     modelVersions.deleteTag(m.name!, m.version!, m.key!);
     return {};

@@ -73,7 +73,7 @@ function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: 
 export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
   const { runs, logging } = store;
 
-  endpoint(app, 'POST', '/mlflow/runs/create', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/create', CreateRun, (req) => {
     const m = readMessage(req, CreateRun);
     const run = runs.create({
       experimentId: m.experiment_id,
@@ -85,25 +85,25 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
     return { run: runJson(run, { outputs: false }) };
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/update', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/update', UpdateRun, (req) => {
     const m = readMessage(req, UpdateRun);
     const info = runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
     return { run_info: runInfoJson(info) };
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/delete', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/delete', RunIdOnly, (req) => {
     runs.delete(readMessage(req, RunIdOnly).run_id!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/restore', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/restore', RunIdOnly, (req) => {
     runs.restore(readMessage(req, RunIdOnly).run_id!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/runs/get', (req) => ({ run: runJson(runs.get(readMessage(req, RunIdOnly).run_id!)) }));
+  endpoint(app, 'GET', '/mlflow/runs/get', RunIdOnly, (req) => ({ run: runJson(runs.get(readMessage(req, RunIdOnly).run_id!)) }));
 
-  endpoint(app, 'POST', '/mlflow/runs/search', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/search', SearchRuns, (req) => {
     const m = readMessage(req, SearchRuns);
     if (m.max_results !== undefined && m.max_results > 50000) throw invalidValueError('max_results', m.max_results);
     const page = runs.search({
@@ -119,37 +119,37 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
     return withPageToken(body, page.nextPageToken);
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/set-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) => {
     const m = readMessage(req, SetTag);
     runs.setTag(m.run_id!, m.key, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/delete-tag', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/delete-tag', DeleteTag, (req) => {
     const m = readMessage(req, DeleteTag);
     runs.deleteTag(m.run_id!, m.key!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/log-metric', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/log-metric', LogMetric, (req) => {
     const m = readMessage(req, LogMetric);
     logging.logMetric(m.run_id!, toMetric(m));
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/log-parameter', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/log-parameter', LogParam, (req) => {
     const m = readMessage(req, LogParam);
     logging.logParam(m.run_id!, m.key, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/log-batch', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/log-batch', LogBatch, (req) => {
     const m = readMessage(req, LogBatch);
     logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/log-inputs', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/log-inputs', LogInputs, (req) => {
     const m = readMessage(req, LogInputs);
     const datasets = (m.datasets ?? []).map((d) => ({
       tags: tagList(d.tags),
@@ -167,13 +167,13 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/log-model', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/log-model', LogModel, (req) => {
     const m = readMessage(req, LogModel);
     logging.recordLoggedModel(m.run_id!, m.model_json!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/outputs', (req) => {
+  endpoint(app, 'POST', '/mlflow/runs/outputs', LogOutputs, (req) => {
     const m = readMessage(req, LogOutputs);
     logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
     return {};
