@@ -16,6 +16,7 @@ import { uiRoutes } from './routes/ui.js';
 import { registryRoutes } from './routes/registry.js';
 import { openRegistryStore } from './store/registry/index.js';
 import { registerOpenApi } from './openapi/document.js';
+import { registerSecurity, serverLimits } from './security/index.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -47,9 +48,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: JSON_BODY_LIMIT,
     // MLflow's paths are long and contain colons (logged-models:batchGet) and dots.
     routerOptions: { maxParamLength: 1000, ignoreDuplicateSlashes: false },
+    ...serverLimits(config),
     ...options.fastify,
   });
 
+  registerSecurity(app, config);
   const store = openTrackingStore(config.dbFile, config.defaultArtifactRoot);
   app.decorate('store', store);
   app.decorate('config', config);

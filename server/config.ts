@@ -19,6 +19,32 @@ export interface Config {
   /** The official UI build directory, when one was given or found. */
   uiDir: string | null;
   logLevel: string;
+  /** 'basic': every request but /health needs a user (Basic) or a token (Bearer); see server/security. */
+  auth: 'none' | 'basic';
+  /** Users and scrypt password hashes (`minflow users add`); read when auth is 'basic'. */
+  authUsersFile: string;
+  /** SHA-256 hashes of bearer tokens (`minflow tokens add`); null = no tokens. Turns auth on by itself. */
+  authTokensFile: string | null;
+  /** Host header patterns (fnmatch, as MLflow's --allowed-hosts); null = localhost names and loopback/private IPs. */
+  allowedHosts: string[] | null;
+  /** Origins allowed to send state-changing API requests besides localhost ones (MLflow's --cors-allowed-origins). */
+  corsAllowedOrigins: string[];
+  /** X-Frame-Options on every response ('NONE' = not sent), as MLflow's --x-frame-options. */
+  xFrameOptions: string;
+  /** A connection with no bytes moving for this long is closed (stalled uploads); 0 = never. */
+  requestIdleTimeoutMs: number;
+  /** Local directories, besides the artifacts destination and a local default root, that artifact locations may use. */
+  allowedArtifactRoots: string[];
+}
+
+/** Where `--auth basic` and `minflow users` look for users when no file is named. */
+export const DEFAULT_USERS_FILE = 'mlruns/minflow-users';
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export const SERVER_FLAGS = {
@@ -44,10 +70,43 @@ export const SERVER_FLAGS = {
   'static-prefix': { type: 'string', env: 'MLFLOW_STATIC_PREFIX', help: 'URL prefix for every route, e.g. /mlflow.' },
   'ui-dir': { type: 'string', env: 'MINFLOW_UI_DIR', help: "The official MLflow UI build (default: found in an installed mlflow wheel)." },
   'log-level': { type: 'string', env: 'MINFLOW_LOG_LEVEL', help: 'pino log level: fatal, error, warn, info, debug (default info).' },
+  auth: { type: 'string', env: 'MINFLOW_AUTH', help: "'basic' requires a user (HTTP Basic) or a token (Bearer) on every request but /health (default none)." },
+  'auth-users-file': {
+    type: 'string',
+    env: 'MINFLOW_AUTH_USERS_FILE',
+    help: `Users and scrypt password hashes, managed with \`minflow users add\` (default ${DEFAULT_USERS_FILE}).`,
+  },
+  'auth-tokens-file': {
+    type: 'string',
+    env: 'MINFLOW_AUTH_TOKENS_FILE',
+    help: 'Hashed bearer tokens, managed with `minflow tokens add`; giving it turns authentication on.',
+  },
+  'allowed-hosts': {
+    type: 'string',
+    env: 'MLFLOW_SERVER_ALLOWED_HOSTS',
+    help: "Comma-separated Host header patterns, e.g. mlflow.example.com,*.internal (default: localhost and loopback/private IPs; '*' = any).",
+  },
+  'cors-allowed-origins': {
+    type: 'string',
+    env: 'MLFLOW_SERVER_CORS_ALLOWED_ORIGINS',
+    help: 'Comma-separated origins (besides localhost) whose pages may send state-changing API requests.',
+  },
+  'x-frame-options': { type: 'string', env: 'MLFLOW_SERVER_X_FRAME_OPTIONS', help: "X-Frame-Options header: SAMEORIGIN (default), DENY or NONE." },
+  'request-idle-timeout': {
+    type: 'string',
+    env: 'MINFLOW_REQUEST_IDLE_TIMEOUT',
+    help: 'Seconds a connection may send or receive nothing (e.g. a stalled upload) before it is closed (default 60; 0 = never).',
+  },
+  'allowed-artifact-roots': {
+    type: 'string',
+    env: 'MINFLOW_ALLOWED_ARTIFACT_ROOTS',
+    help: 'Comma-separated local directories, besides the artifacts destination, that experiment artifact locations may point into.',
+  },
   help: { type: 'boolean', help: 'Show this help.' },
 } as const;
 
 export class ConfigError extends Error {}
+
 
 /** sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy URLs spell them. */
 export function sqlitePathFromUri(uri: string): string {
@@ -102,6 +161,12 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   // A relative local root resolves against the working directory, as MLflow's resolve_uri_if_local.
   if (!/^[a-zA-Z][\w+.-]*:/.test(defaultArtifactRoot)) defaultArtifactRoot = path.resolve(defaultArtifactRoot);
   const uiDir = str('ui-dir');
+  const auth = str('auth') ?? 'none';
+  if (auth !== 'none' && auth !== 'basic') throw new ConfigError(`Invalid --auth '${auth}': use basic or none`);
+  const idleSeconds = Number(str('request-idle-timeout') ?? '60');
+  if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw new ConfigError(`Invalid --request-idle-timeout '${str('request-idle-timeout')}'`);
+  const tokensFile = str('auth-tokens-file');
+  const hosts = commaList(str('allowed-hosts'));
   return {
     host: str('host') ?? '127.0.0.1',
     port,
@@ -113,6 +178,14 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     staticPrefix: normalisePrefix(str('static-prefix')),
     uiDir: uiDir ? path.resolve(uiDir) : null,
     logLevel: str('log-level') ?? 'info',
+    auth,
+    authUsersFile: path.resolve(str('auth-users-file') ?? DEFAULT_USERS_FILE),
+    authTokensFile: tokensFile ? path.resolve(tokensFile) : null,
+    allowedHosts: hosts.length > 0 ? hosts : null,
+    corsAllowedOrigins: commaList(str('cors-allowed-origins')),
+    xFrameOptions: (str('x-frame-options') ?? 'SAMEORIGIN').toUpperCase(),
+    requestIdleTimeoutMs: Math.round(idleSeconds * 1000),
+    allowedArtifactRoots: commaList(str('allowed-artifact-roots')).map((d) => path.resolve(d)),
     help: values.help === true,
   };
 }
@@ -145,6 +218,14 @@ export function makeConfig(overrides: Partial<Config> & { dbFile: string; artifa
     staticPrefix: '',
     uiDir: null,
     logLevel: 'silent',
+    auth: 'none',
+    authUsersFile: path.resolve(DEFAULT_USERS_FILE),
+    authTokensFile: null,
+    allowedHosts: null,
+    corsAllowedOrigins: [],
+    xFrameOptions: 'SAMEORIGIN',
+    requestIdleTimeoutMs: 60_000,
+    allowedArtifactRoots: [],
     ...overrides,
   };
 }
