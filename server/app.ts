@@ -92,7 +92,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const artifactDeps: ArtifactRouteDeps = {
     store,
     loggedModels: store.loggedModels,
-    resolver: new ArtifactResolver(new LocalArtifactStore(config.artifactsDestination), config.serveArtifacts),
+    resolver: new ArtifactResolver(new LocalArtifactStore(config.artifactsDestination), config.serveArtifacts, [
+      config.defaultArtifactRoot,
+      ...config.allowedArtifactRoots,
+    ]),
     modelVersionUri: (name, version) => registry.modelVersions.getDownloadUri(name, version),
   };
 

@@ -1,10 +1,14 @@
 // Where an artifact URI's bytes live on this server. Proxied roots (`mlflow-artifacts:/…` and
 // `http(s)://…/api/2.0/mlflow-artifacts/artifacts/…`) map onto --artifacts-destination, as MLflow's
 // _get_proxied_run_artifact_destination_path; local roots (`/abs/path`, `file:///abs/path`) are read
-// where they are, since with such roots the client writes the files itself.
+// where they are, since with such roots the client writes the files itself — but only inside the
+// directories the server was given (the artifacts destination, a local default artifact root,
+// --allowed-artifact-roots). MLflow serves any local path an experiment names; a client that can
+// create experiments could then make the server read and write anywhere it may.
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
-import { LocalArtifactStore } from './local-store.js';
+import { ConfinedLocalStore, isInsideDir, outsideRootsError } from './confined-store.js';
+import type { LocalArtifactStore } from './local-store.js';
 import type { ArtifactStore } from './store.js';
 
 export interface ArtifactLocation {
@@ -23,13 +27,36 @@ export function joinArtifactPath(...parts: (string | undefined)[]): string {
     .join('/');
 }
 
+/** A local root of an artifact URI, or null when the URI is not local (or not an absolute path). */
+export function localArtifactPath(uri: string): string | null {
+  let local: string | null = null;
+  if (/^file:/i.test(uri)) local = decodeOrRefuse(uri.replace(/^file:(\/\/[^/]*)?/i, ''), uri);
+  else if (!/^[a-zA-Z][\w+.-]*:/.test(uri)) local = uri;
+  return local !== null && path.isAbsolute(local) ? path.resolve(local) : null;
+}
+
+function decodeOrRefuse(text: string, uri: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid artifact URI '${uri}'`);
+  }
+}
+
 export class ArtifactResolver {
-  private readonly localStores = new Map<string, LocalArtifactStore>();
+  private readonly localStores = new Map<string, ConfinedLocalStore>();
+  /** Directories local artifact URIs may point into: the destination and the allowed local roots. */
+  private readonly allowedDirs: string[];
 
   constructor(
     readonly destination: LocalArtifactStore,
     readonly serveArtifacts: boolean,
-  ) {}
+    /** More local directories artifact URIs may point into (URIs and paths; non-local ones are ignored). */
+    allowedLocalRoots: readonly string[] = [],
+  ) {
+    const extra = allowedLocalRoots.map(localArtifactPath).filter((root): root is string => root !== null);
+    this.allowedDirs = [...new Set([destination.root, ...extra])];
+  }
 
   /** Whether `uri` is served through the artifact proxy (MLflow's _is_servable_proxied_run_artifact_root). */
   isProxied(uri: string): boolean {
@@ -44,18 +71,24 @@ export class ArtifactResolver {
     }
     if (/^https?:/i.test(uri)) {
       this.requireProxy(uri);
-      const pathname = new URL(uri).pathname;
+      let pathname: string;
+      try {
+        pathname = new URL(uri).pathname;
+      } catch {
+        throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid artifact URI '${uri}'`);
+      }
       const i = pathname.indexOf(PROXY_PATH);
       if (i < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The artifact URI '${uri}' is not served by this server`);
-      return { store: this.destination, base: joinArtifactPath(decodeURIComponent(pathname.slice(i + PROXY_PATH.length))) };
+      return { store: this.destination, base: joinArtifactPath(decodeOrRefuse(pathname.slice(i + PROXY_PATH.length), uri)) };
     }
-    let local: string | null = null;
-    if (/^file:/i.test(uri)) local = decodeURIComponent(uri.replace(/^file:(\/\/[^/]*)?/i, ''));
-    else if (!/^[a-zA-Z][\w+.-]*:/.test(uri)) local = uri;
-    if (local !== null && path.isAbsolute(local)) {
-      const root = path.resolve(local);
-      let store = this.localStores.get(root);
-      if (!store) this.localStores.set(root, (store = new LocalArtifactStore(root)));
+    const local = localArtifactPath(uri);
+    if (local !== null) {
+      let store = this.localStores.get(local);
+      if (!store) {
+        const allowed = this.allowedDirs.find((dir) => isInsideDir(local, dir));
+        if (!allowed) throw outsideRootsError(uri);
+        this.localStores.set(local, (store = new ConfinedLocalStore(local, allowed, uri)));
+      }
       return { store, base: '' };
     }
     throw new MlflowError(
