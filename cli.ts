@@ -4,12 +4,14 @@ import { runServer } from './server/main.js';
 import { runDemo } from './scripts/demo.js';
 import { runServe } from './serving/serve.js';
 import { runPredict } from './serving/predict.js';
+import { runTrain } from './trainer/cli/main.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
+  train: { help: 'Train the churn models, log them to a tracking server, register and promote the best.', run: runTrain },
   serve: { help: "Serve a model (models:/churn@production) over MLflow's scoring protocol, following the alias.", run: runServe },
   predict: { help: 'Score a CSV file with a model and write probability and prediction columns.', run: runPredict },
-  demo: { help: 'Start a server on :5000 and log a demonstration experiment to it.', run: runDemo },
+  demo: { help: 'Start a server on :5000 and train the churn models on a synthetic table against it.', run: runDemo },
 };
 
 function usage(): string {

@@ -1,57 +1,33 @@
-// `npm run demo`: starts the server on :5000 with the embedded defaults (./mlruns) and logs a small
-// demonstration experiment to it through client/, then keeps serving until Ctrl-C.
+// `npm run demo`: starts the server on :5000 with the embedded defaults (./mlruns), trains the churn
+// models on a synthetic table in the abt.csv layout through client/ (runs, datasets, plots, logged
+// models, a registered version with @challenger / @production), then keeps serving until Ctrl-C.
 import { buildApp } from '../server/app.js';
 import { parseServerArgs } from '../server/config.js';
-import { MlflowClient } from '../client/index.js';
+import { ProgressBar } from '../trainer/cli/progress.js';
+import { formatSummary } from '../trainer/cli/summary.js';
+import { trainChurn, type TrainResult } from '../trainer/pipeline.js';
+
+/** Rows of the synthetic table: about the size of the seed's abt.csv (4055 rows). */
+export const DEMO_ROWS = 4000;
 
 const HELP = `Usage: minflow demo [server options]
 
-Starts the Minflow server (default http://127.0.0.1:5000, data in ./mlruns) and logs a demonstration
-experiment "minflow-demo" to it, then keeps serving until Ctrl-C. Server options are those of
-\`minflow server --help\`.`;
+Starts the Minflow server (default http://127.0.0.1:5000, data in ./mlruns), trains the churn models
+(decision tree, 500-tree random forest, ensemble) on a synthetic ${DEMO_ROWS}-row table in the abt.csv
+layout, logs them to experiment "churn", registers the best as a version of model "churn" (@challenger,
+and @production when it beats the current one), prints where to look, and keeps serving until Ctrl-C.
+Server options are those of \`minflow server --help\`.`;
 
-async function logDemoExperiment(client: MlflowClient): Promise<string> {
-  const experiment = await client.setExperiment('minflow-demo');
-  const parent = await client.createRun(experiment.experiment_id, {
-    runName: `demo-${new Date().toISOString().slice(0, 19)}`,
-    tags: [
-      { key: 'mlflow.source.name', value: 'minflow demo' },
-      { key: 'mlflow.source.type', value: 'LOCAL' },
-      { key: 'mlflow.user', value: process.env.USER ?? 'minflow' },
-    ],
-  });
-  const parentId = parent.info.run_id;
-  await client.logInputs(parentId, [
-    {
-      tags: [{ key: 'mlflow.data.context', value: 'training' }],
-      dataset: { name: 'demo-table', digest: 'd3m0d1g3', source_type: 'code', source: '{"generator": "minflow demo"}' },
-    },
-  ]);
-  for (const [i, lr] of [0.3, 0.1, 0.03].entries()) {
-    const child = await client.createRun(experiment.experiment_id, {
-      runName: `lr-${lr}`,
-      tags: [{ key: 'mlflow.parentRunId', value: parentId }],
-    });
-    const id = child.info.run_id;
-    await client.logBatch(id, {
-      params: [
-        { key: 'learning_rate', value: String(lr) },
-        { key: 'epochs', value: '50' },
-      ],
-      tags: [{ key: 'trial', value: String(i) }],
-    });
-    const now = Date.now();
-    const metrics = [];
-    for (let step = 0; step < 50; step++) {
-      const loss = Math.exp(-lr * step * 0.5) + 0.05 * Math.sin(step + i);
-      metrics.push({ key: 'loss', value: loss, step, timestamp: now + step });
-      metrics.push({ key: 'accuracy', value: 1 - loss / 2, step, timestamp: now + step });
-    }
-    await client.logBatch(id, { metrics });
-    await client.setTerminated(id);
+/**
+ * The demo's training: the same pipeline as \`minflow train --synthetic ${DEMO_ROWS}\`, against any
+ * server URL. Reusable by later demo steps (the scoring server) that need a model in the registry.
+ */
+export async function trainDemoModels(trackingUri: string, progress = new ProgressBar(process.stderr)): Promise<TrainResult> {
+  try {
+    return await trainChurn({ trackingUri, source: { kind: 'synthetic', rows: DEMO_ROWS }, progress, sourceName: 'minflow demo' });
+  } finally {
+    progress.end();
   }
-  await client.setTerminated(parentId);
-  return experiment.experiment_id;
 }
 
 export async function runDemo(argv: string[]): Promise<void> {
@@ -66,13 +42,15 @@ export async function runDemo(argv: string[]): Promise<void> {
   const stop = () => void app.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.stdout.write(`Minflow server listening on ${url} (data in ${config.dbFile})\n`);
-  const experimentId = await logDemoExperiment(new MlflowClient(url));
+  process.stdout.write(`Minflow server listening on ${url} (data in ${config.dbFile})\n\n`);
+  const result = await trainDemoModels(url);
   process.stdout.write(
-    `Logged experiment "minflow-demo" (id ${experimentId}) with one parent run and three nested runs.\n\n` +
-      `  API:   ${url}/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}\n` +
-      `  UI:    ${url}/#/experiments/${experimentId}\n\n` +
-      `From Python:\n  import mlflow\n  mlflow.set_tracking_uri("${url}")\n  print(mlflow.search_runs(experiment_names=["minflow-demo"]))\n\n` +
+    `${formatSummary(result)}\n\n` +
+      `  Experiment: ${url}/#/experiments/${result.experimentId}\n` +
+      `  Models:     ${url}/#/models/churn\n` +
+      `  API:        ${url}/api/2.0/mlflow/registered-models/alias?name=churn&alias=production\n\n` +
+      `From Python:\n  import mlflow\n  mlflow.set_tracking_uri("${url}")\n` +
+      `  print(mlflow.search_runs(experiment_names=["churn"]))\n\n` +
       'Press Ctrl-C to stop.\n',
   );
 }

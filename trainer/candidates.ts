@@ -1,0 +1,42 @@
+// The models a training compares, by the short names the CLI takes. Settings are the seed's (see
+// models/); only the forest size is a knob, because it dominates training and upload time.
+import { DecisionTreeClassifier, LogisticRegression, RandomForestClassifier, VotingEnsemble } from './models/index.js';
+import type { Candidate } from './tracking/model-run.js';
+
+export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble'] as const;
+export type ModelKey = (typeof MODEL_KEYS)[number];
+export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble'];
+export const DEFAULT_N_ESTIMATORS = 500;
+
+export function isModelKey(s: string): s is ModelKey {
+  return (MODEL_KEYS as readonly string[]).includes(s);
+}
+
+export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS): Candidate {
+  switch (key) {
+    case 'dt':
+      return { key, make: () => new DecisionTreeClassifier() };
+    case 'rf':
+      return { key, make: () => new RandomForestClassifier({ nEstimators }), detail: `${nEstimators} trees` };
+    case 'lr':
+      return { key, make: () => new LogisticRegression() };
+    case 'ensemble':
+      return {
+        key,
+        // The seed's tree and forest plus a logistic regression, soft-voted with equal weights.
+        make: () =>
+          new VotingEnsemble({
+            members: [
+              { name: 'dt', model: new DecisionTreeClassifier() },
+              { name: 'rf', model: new RandomForestClassifier({ nEstimators }) },
+              { name: 'lr', model: new LogisticRegression() },
+            ],
+          }),
+        detail: `tree + ${nEstimators}-tree forest + logistic regression`,
+      };
+  }
+}
+
+export function candidates(keys: readonly ModelKey[], nEstimators = DEFAULT_N_ESTIMATORS): Candidate[] {
+  return keys.map((k) => candidate(k, nEstimators));
+}
