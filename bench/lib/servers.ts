@@ -1,0 +1,264 @@
+// The two servers under test, each started on loopback on a fresh data directory, timed from spawn to
+// the first `/health` 200, sampled for RSS (the whole process tree for mlflow: its CLI, uvicorn, the
+// uvicorn workers and the job runner), and stopped by process group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const VENV_BIN = path.join(ROOT, '.venv', 'bin');
+
+export type ServerName = 'minflow' | 'mlflow';
+
+export interface RunningServer {
+  name: ServerName;
+  url: string;
+  pid: number;
+  dataDir: string;
+  /** Milliseconds from spawn to the first 200 from /health. */
+  startupMs: number;
+  rss: RssSampler;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function command(name: ServerName, port: number, dataDir: string, nodeArgs: string[]): { file: string; args: string[] } {
+  if (name === 'minflow') {
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does it)`);
+    return {
+      file: process.execPath,
+      args: [
+        ...nodeArgs,
+        CLI,
+        'server',
+        '--port',
+        String(port),
+        '--backend-store-uri',
+        `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+        '--artifacts-destination',
+        path.join(dataDir, 'artifacts'),
+      ],
+    };
+  }
+  const mlflow = path.join(VENV_BIN, 'mlflow');
+  if (!fs.existsSync(mlflow)) {
+    throw new Error(`${mlflow} is missing: create it with \`python3 -m venv .venv && .venv/bin/pip install -r test/compat/requirements.txt\``);
+  }
+  return {
+    file: mlflow,
+    args: [
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--backend-store-uri',
+      `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      path.join(dataDir, 'art'),
+    ],
+  };
+}
+
+const started = new Set<ChildProcess>();
+
+/** Kills every server this process started (its whole process group): for crashes and Ctrl-C. */
+export function killAllStarted(): void {
+  for (const child of started) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  started.clear();
+}
+
+export interface StartOptions {
+  /** Extra node flags for Minflow, e.g. --cpu-prof (the profile is written when it exits on SIGTERM). */
+  nodeArgs?: string[];
+  timeoutMs?: number;
+}
+
+export async function startServer(name: ServerName, dataDir: string, options: StartOptions = {}): Promise<RunningServer> {
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const { file, args } = command(name, port, dataDir, options.nodeArgs ?? []);
+  // Server logs go straight to a file: the harness never spends CPU reading them.
+  const log = fs.openSync(path.join(dataDir, 'server.log'), 'w');
+  const t0 = performance.now();
+  const child = spawn(file, args, { cwd: dataDir, stdio: ['ignore', log, log], detached: true });
+  fs.closeSync(log);
+  started.add(child);
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  for (;;) {
+    if (await healthy(url)) break;
+    if (exited) throw new Error(`${name} exited before answering /health; see ${path.join(dataDir, 'server.log')}`);
+    if (performance.now() - t0 > timeoutMs) {
+      process.kill(-child.pid!, 'SIGKILL');
+      throw new Error(`${name} not healthy after ${timeoutMs} ms; see ${path.join(dataDir, 'server.log')}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const startupMs = performance.now() - t0;
+  const rss = new RssSampler(child.pid!, name === 'mlflow');
+  rss.start();
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    dataDir,
+    startupMs,
+    rss,
+    async stop() {
+      rss.stop();
+      if (!exited) {
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          // gone
+        }
+        const killer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }, 5_000);
+        await exit;
+        clearTimeout(killer);
+      }
+      // The uvicorn workers may outlive their parent by a moment: the group goes too.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already empty
+      }
+      started.delete(child);
+    },
+  };
+}
+
+function vmRssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid and all its descendants, from the ppid field of /proc/<pid>/stat. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name is in parentheses and may contain spaces: fields resume after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    let list = children.get(ppid);
+    if (!list) children.set(ppid, (list = []));
+    list.push(Number(entry));
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * Samples the server's resident set every `intervalMs`: VmRSS of the process, or the sum over its
+ * process tree (re-listed every second, so a restarted worker is picked up).
+ */
+export class RssSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private members: number[];
+  private listedAt = 0;
+  private peakKiB = 0;
+  private lastKiB = 0;
+
+  constructor(
+    private readonly pid: number,
+    private readonly tree: boolean,
+    private readonly intervalMs = 100,
+  ) {
+    this.members = [pid];
+  }
+
+  /** Current resident set in MiB, sampled now. */
+  sample(): number {
+    if (this.tree && performance.now() - this.listedAt > 1000) {
+      this.members = processTree(this.pid);
+      this.listedAt = performance.now();
+    }
+    let kib = 0;
+    for (const pid of this.members) kib += vmRssKiB(pid);
+    this.lastKiB = kib;
+    if (kib > this.peakKiB) this.peakKiB = kib;
+    return kib / 1024;
+  }
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Starts a new peak window at the current value. */
+  resetPeak(): void {
+    this.sample();
+    this.peakKiB = this.lastKiB;
+  }
+
+  /** Peak since the last resetPeak, in MiB. */
+  peakMiB(): number {
+    this.sample();
+    return this.peakKiB / 1024;
+  }
+}

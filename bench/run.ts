@@ -1,0 +1,254 @@
+// `npm run bench [-- --quick] [-- --only minflow|mlflow] [-- --out file]`: issue 7's side-by-side
+// benchmark of Minflow against the official `mlflow server`.
+//
+// Builds nothing itself (the npm script runs `npm run build` first); starts each server in turn on a
+// fresh data directory, seeds the same data through the REST API, runs workloads 1-10 with the same
+// load generator, and writes markdown (bench/RESULTS.md, or test-results/bench-quick.md with --quick)
+// plus the raw figures as JSON in test-results/. Exits 1 when a workload throws, a read returns the wrong
+// rows, Minflow answers any request with an error, or MLflow answers none of a workload's requests.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { w9Artifact, makeSourceFile, type SourceFile } from './lib/artifact-proxy.js';
+import { FULL, QUICK, SEED_CONCURRENCY, type Sizes } from './lib/data.js';
+import { makePool } from './lib/load.js';
+import { renderMarkdown, targets, type Environment, type ServerResults, type WorkloadResult } from './lib/report.js';
+import { apiClient, seed } from './lib/seed.js';
+import { ROOT, VENV_BIN, killAllStarted, startServer, type ServerName } from './lib/servers.js';
+import {
+  w1RunsCreate,
+  w2SmallBatch,
+  w3BigBatch,
+  w4LogMetric,
+  w5Search,
+  w5UiSearch,
+  w6BulkInterval,
+  w6History,
+  w7ExperimentsSearch,
+  w8Mixed,
+  type Context,
+} from './lib/workloads.js';
+
+interface Args {
+  quick: boolean;
+  only: ServerName[];
+  out: string;
+  workloads: Set<string> | null;
+  /** Directory for Minflow's --cpu-prof profile, or null. */
+  profile: string | null;
+  /** Keep the data directories (for query plans and profiling) instead of removing them. */
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  let quick = false;
+  let only: ServerName[] = ['minflow', 'mlflow'];
+  let out: string | undefined;
+  let workloads: Set<string> | null = null;
+  let profile: string | null = null;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') quick = true;
+    else if (a.startsWith('--only')) {
+      const v = value();
+      if (v !== 'minflow' && v !== 'mlflow') throw new Error('--only takes minflow or mlflow');
+      only = [v];
+    } else if (a.startsWith('--out')) out = value();
+    else if (a.startsWith('--workloads')) workloads = new Set(value().split(','));
+    else if (a === '--profile') profile = path.join(ROOT, 'test-results', 'bench-profile');
+    else if (a === '--keep') keep = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(
+        'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep]\n' +
+          '  full run → bench/RESULTS.md; --quick → test-results/bench-quick.md; a partial run → test-results/bench-partial.md\n' +
+          '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  const partial = only.length < 2 || workloads !== null || profile !== null;
+  out ??= quick ? 'test-results/bench-quick.md' : partial ? 'test-results/bench-partial.md' : 'bench/RESULTS.md';
+  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep };
+}
+
+function tryRun(file: string, args: string[]): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function environment(mode: 'full' | 'quick', sizes: Sizes, loadBefore: string): Environment {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const python = path.join(VENV_BIN, 'python');
+  return {
+    date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+    mode,
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    loadBefore,
+    kernel: os.release(),
+    node: process.version,
+    python: tryRun(python, ['--version']).replace('Python ', 'Python '),
+    mlflow: tryRun(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow"))']),
+    commit: tryRun('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) + (tryRun('git', ['-C', ROOT, 'status', '--porcelain', 'server']) ? ' (with uncommitted server changes)' : ''),
+    sizes,
+    totalSeconds: 0,
+  };
+}
+
+function loadAverage(): string {
+  const [one, five, fifteen] = os.loadavg();
+  return `${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min), ${fifteen!.toFixed(2)} (15 min)`;
+}
+
+async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: SourceFile | null, workDir: string): Promise<ServerResults> {
+  const t0 = performance.now();
+  const log = (msg: string) => console.log(`[${name}] ${msg}`);
+  const results: ServerResults = { name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [], totalSeconds: 0 };
+  const wanted = (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
+  log('starting');
+  const nodeArgs = args.profile && name === 'minflow' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+  const server = await startServer(name, path.join(workDir, name), { nodeArgs });
+  const seedPool = makePool(server.url, SEED_CONCURRENCY);
+  try {
+    log(`healthy after ${server.startupMs.toFixed(0)} ms (pid ${server.pid}, data in ${server.dataDir})`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRssMiB = server.rss.sample();
+    results.workloads.push({ kind: 'startup', id: '10', startupMs: server.startupMs, idleRssMiB });
+    log(`  10  healthy in ${server.startupMs.toFixed(0)} ms, idle RSS ${idleRssMiB.toFixed(0)} MiB`);
+
+    const api = apiClient(seedPool);
+    const seeded = await seed(api, sizes, SEED_CONCURRENCY, log);
+    results.seedSeconds = seeded.seconds;
+    results.seedRetries = seeded.retries;
+    const ctx: Context = { server, api, sizes, seeded, experiments: seeded.experimentCount, log };
+
+    const steps: [string, () => Promise<WorkloadResult>][] = [
+      ['1', () => w1RunsCreate(ctx)],
+      ['2', () => w2SmallBatch(ctx)],
+      ['3', () => w3BigBatch(ctx)],
+      ['4', () => w4LogMetric(ctx)],
+      ['5a', () => w5Search(ctx)],
+      ['5b', () => w5UiSearch(ctx)],
+      ['6a', () => w6History(ctx)],
+      ['6b', () => w6BulkInterval(ctx)],
+      ['7', () => w7ExperimentsSearch(ctx)],
+      ['8', () => w8Mixed(ctx)],
+      ['9', () => w9Artifact(server, source!, log)],
+    ];
+    for (const [id, step] of steps) {
+      if (!wanted(id) || (id === '9' && !source)) continue;
+      try {
+        const w = await step();
+        results.workloads.push(w);
+        results.failures.push(...workloadFailures(name, w));
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        results.failures.push(`workload ${id} failed: ${message}`);
+        log(`  ${id} FAILED: ${message}`);
+      }
+    }
+  } finally {
+    await seedPool.close();
+    await server.stop();
+    log('stopped');
+  }
+  results.totalSeconds = (performance.now() - t0) / 1000;
+  return results;
+}
+
+/** What makes a workload's result a failed benchmark (exit 1), as opposed to a slow one. */
+function workloadFailures(name: ServerName, w: WorkloadResult): string[] {
+  const out: string[] = [];
+  const check = (label: string, l: { requests: number; errors: number; checkFailures: number; warmupCheckFailures: number; checked: number }) => {
+    if (l.checkFailures + l.warmupCheckFailures > 0) out.push(`${label}: ${l.checkFailures + l.warmupCheckFailures} answers with the wrong rows`);
+    if (l.requests - l.errors === 0) out.push(`${label}: no request succeeded`);
+    // Minflow must answer every request; MLflow's errors (e.g. "database is locked") are results.
+    if (name === 'minflow' && l.errors > 0) out.push(`${label}: ${l.errors} errors`);
+  };
+  if (w.kind === 'load') {
+    check(`workload ${w.id}`, w.load);
+    if (w.load.checked === 0 && w.load.warmupCheckFailures === 0 && w.id.match(/^[5-7]/)) out.push(`workload ${w.id}: no answer was checked`);
+  } else if (w.kind === 'mixed') {
+    check('workload 8 readers (idle)', w.idle);
+    check('workload 8 readers (under load)', w.underLoad);
+    if (name === 'minflow' && w.writes.errors > 0) out.push(`workload 8 writers: ${w.writes.errors} errors`);
+    if (w.writes.requests - w.writes.errors === 0) out.push('workload 8 writers: no request succeeded');
+  } else if (w.kind === 'artifact') out.push(...w.failures.map((m) => `workload 9: ${m}`));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const sizes = args.quick ? QUICK : FULL;
+  const loadBefore = loadAverage();
+  console.log(`bench: ${args.quick ? 'quick' : 'full'} run, load average ${loadBefore}, results → ${path.relative(ROOT, args.out)}`);
+  if (!args.quick && os.loadavg()[0]! >= 0.5) console.log('bench: warning — the machine is busy (1-min load ≥ 0.5): figures will be noisy');
+  const env = environment(args.quick ? 'quick' : 'full', sizes, loadBefore);
+  const workDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'minflow-bench-'));
+  const t0 = performance.now();
+  const results: ServerResults[] = [];
+  let exitCode = 0;
+  try {
+    const needsFile = args.workloads === null || args.workloads.has('9');
+    const source = needsFile ? makeSourceFile(workDir, sizes.artifactMiB) : null;
+    for (const name of args.only) {
+      try {
+        results.push(await benchServer(name, args, sizes, source, workDir));
+      } catch (e) {
+        const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        console.error(`[${name}] failed: ${message}`);
+        results.push({ name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [`run failed: ${message.split('\n')[0]}`], totalSeconds: 0 });
+      }
+    }
+  } finally {
+    killAllStarted();
+    if (args.keep) console.log(`bench: data kept in ${workDir}`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  env.totalSeconds = (performance.now() - t0) / 1000;
+
+  const notes: string[] = [];
+  if (args.quick) notes.push('Quick mode checks that every workload runs and answers correctly; its figures are not comparable with a full run.');
+  const markdown = renderMarkdown(env, results, notes);
+  fs.mkdirSync(path.dirname(args.out), { recursive: true });
+  fs.writeFileSync(args.out, markdown);
+  const json = path.join(ROOT, 'test-results', `bench-${args.quick ? 'quick' : 'full'}.json`);
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  fs.writeFileSync(json, JSON.stringify({ env, results }, null, 2));
+
+  const failures = results.flatMap((r) => r.failures.map((f) => `${r.name}: ${f}`));
+  console.log(`\nbench: ${(env.totalSeconds / 60).toFixed(1)} min, results in ${path.relative(ROOT, args.out)}`);
+  if (results.length === 2) {
+    for (const t of targets(results[0], results[1])) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
+  }
+  if (failures.length > 0) {
+    console.log(`bench: ${failures.length} failures:\n  ${failures.join('\n  ')}`);
+    exitCode = 1;
+  }
+  process.exitCode = exitCode;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllStarted();
+    process.exit(130);
+  });
+}
+
+main().catch((e: unknown) => {
+  killAllStarted();
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});
