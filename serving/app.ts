@@ -90,9 +90,12 @@ export async function buildScoringApp(options: ScoringAppOptions): Promise<Fasti
     void reply.status(e.statusCode).type('application/json').send(JSON.stringify(e.toJSON()));
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-  });
+  // Only at debug level: a hook on every response is not free at thousands of requests a second.
+  if (app.log.level === 'debug' || app.log.level === 'trace') {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    });
+  }
 
   app.post('/invocations', async (req, reply) => {
     // Read once: this request scores with this model even if a swap happens meanwhile.

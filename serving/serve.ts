@@ -121,11 +121,11 @@ export async function runServe(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  await app.listen({ host: config.host, port: config.port });
+  const url = await app.listen({ host: config.host, port: config.port });
   follower.startPolling();
   const served = follower.current.identity;
   log.info(
-    { url: `http://${config.host}:${config.port}`, model: config.modelUri, version: served.version, pollIntervalSeconds: follower.pollIntervalMs / 1000 },
+    { url, model: config.modelUri, version: served.version, pollIntervalSeconds: follower.pollIntervalMs / 1000 },
     'Minflow scoring server is listening',
   );
 }
