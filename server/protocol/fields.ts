@@ -63,15 +63,19 @@ function pythonTypeName(value: unknown): string {
   return 'dict';
 }
 
+/** Nesting shown in an error message; deeper parts print as "...". (A request may nest 100,000 deep.) */
+const MAX_SHOWN_DEPTH = 32;
+
 /** json.dumps(value, sort_keys=True, separators=(",", ":")) for the values a request can carry. */
-function pythonJsonDumps(value: unknown): string {
+function pythonJsonDumps(value: unknown, depth = 0): string {
   if (value === undefined) return 'null';
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : String(value);
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(',')}]`;
+  if (value !== null && typeof value === 'object' && depth >= MAX_SHOWN_DEPTH) return '...';
+  if (Array.isArray(value)) return `[${value.map((v) => pythonJsonDumps(v, depth + 1)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${pythonJsonDumps((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${pythonJsonDumps((value as Record<string, unknown>)[k], depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
