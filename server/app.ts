@@ -1,6 +1,6 @@
 // buildApp(config): composes the server from its plugins. Nothing runs at import time, so tests
 // build as many isolated apps as they like and drive them with app.inject().
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, type HTTPMethods } from 'fastify';
 import { MlflowError } from './errors.js';
 import type { Config } from './config.js';
 import { openTrackingStore, type TrackingStore } from './store/index.js';
@@ -67,7 +67,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((req, reply) => {
     // A known path asked with the wrong method is a 405, as Flask answers it.
     const url = req.url.split('?')[0]!;
-    const methods = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => app.hasRoute({ method, url }));
+    // hasRoute reads the URL as a route pattern: a `*` or `:` in a client's path must not make it throw.
+    const routed = (method: HTTPMethods) => {
+      try {
+        return app.hasRoute({ method, url });
+      } catch {
+        return false;
+      }
+    };
+    const methods = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter(routed);
     if (methods.length > 0) {
       void reply
         .status(405)
