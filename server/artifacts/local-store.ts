@@ -14,6 +14,18 @@ import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.
 /** Uploads in progress carry this prefix; listings hide them, as MLflow hides its temp files. */
 export const TEMP_PREFIX = '.minflow-upload-';
 
+/** Filesystem refusals that come from the path the client chose (a file where a directory must be, a name too long). */
+const PATH_ERRORS = new Set(['ENOTDIR', 'EEXIST', 'ENAMETOOLONG', 'EISDIR', 'ELOOP']);
+
+function isPathError(e: unknown): boolean {
+  return PATH_ERRORS.has((e as NodeJS.ErrnoException)?.code ?? '');
+}
+
+function pathError(e: unknown, rel: string): unknown {
+  if (!isPathError(e)) return e;
+  return invalidParameter(`Invalid artifact path '${validatePathIsSafe(rel)}': ${(e as NodeJS.ErrnoException).code === 'ENAMETOOLONG' ? 'a name is too long' : 'a file stands where a directory must be'}`);
+}
+
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
@@ -93,7 +105,9 @@ export class LocalArtifactStore implements ArtifactStore {
     const abs = await this.resolve(rel);
     if (abs === this.root) throw invalidPath();
     const dir = path.dirname(abs);
-    await fsp.mkdir(dir, { recursive: true });
+    await fsp.mkdir(dir, { recursive: true }).catch((e: unknown) => {
+      throw pathError(e, rel);
+    });
     // mkdir may have walked through an existing directory: check again now that the tree exists.
     await this.resolve(rel);
     const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
@@ -113,7 +127,7 @@ export class LocalArtifactStore implements ArtifactStore {
       await fsp.rename(temp, abs);
     } catch (e) {
       await fsp.rm(temp, { force: true });
-      throw e;
+      throw pathError(e, rel);
     }
     return written;
   }
@@ -121,7 +135,10 @@ export class LocalArtifactStore implements ArtifactStore {
   async delete(rel: string): Promise<void> {
     const abs = await this.resolve(rel);
     if (abs === this.root) throw invalidPath();
-    await fsp.rm(abs, { recursive: true, force: true });
+    // A path under a file, or with a name too long to exist, is simply not there.
+    await fsp.rm(abs, { recursive: true, force: true }).catch((e: unknown) => {
+      if (!isPathError(e)) throw e;
+    });
   }
 
   private async realRootPath(): Promise<string> {
