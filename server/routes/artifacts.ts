@@ -224,8 +224,15 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     if (q.path === undefined) throw invalidParameter("Missing value for required parameter 'path'.");
     const path = validatePathIsSafe(q.path);
     if (!deps.modelVersionUri) throw new MlflowError('ENDPOINT_NOT_FOUND', 'The model registry is not enabled');
-    const uri = deps.modelVersionUri(q.name ?? '', q.version ?? '');
+    let uri = deps.modelVersionUri(q.name ?? '', q.version ?? '');
+    let prefix = '';
+    // A `runs:/<run_id>/<path>` source is read from that run's artifacts, as RunsArtifactRepository does.
+    const runs = /^runs:\/+([^/]+)\/?(.*)$/.exec(uri);
+    if (runs) {
+      prefix = validatePathIsSafe(runs[2]!);
+      uri = deps.store.runs.get(runs[1]!).info.artifactUri ?? '';
+    }
     const location = resolver.resolve(uri);
-    return sendArtifact(reply, await location.store.read(joinArtifactPath(location.base, path)), path);
+    return sendArtifact(reply, await location.store.read(joinArtifactPath(location.base, prefix, path)), path);
   });
 }
