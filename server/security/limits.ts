@@ -4,7 +4,7 @@
 // (the artifact store then removes its temporary file).
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { MlflowError } from '../errors.js';
 
@@ -33,7 +33,18 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): voi
   socket.destroy();
 }
 
-/** Server options for buildApp's Fastify(): idle timeout and the client-error answer. */
-export function serverLimits(config: Pick<Config, 'requestIdleTimeoutMs'>): Pick<FastifyServerOptions, 'connectionTimeout' | 'clientErrorHandler'> {
-  return { connectionTimeout: config.requestIdleTimeoutMs, clientErrorHandler };
+/** The router's own refusals (a path that does not percent-decode, a path parameter over 1000 characters). */
+const frameworkErrors = (error: FastifyError, _req: FastifyRequest, reply: FastifyReply): void => {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const mlflowError = tooLong
+    ? new MlflowError('INVALID_PARAMETER_VALUE', 'A path parameter is longer than 1000 characters', 414)
+    : new MlflowError('INVALID_PARAMETER_VALUE', `Malformed URL: ${error.message}`, 400);
+  void reply.status(mlflowError.statusCode).type('application/json').send(JSON.stringify(mlflowError.toJSON()));
+};
+
+/** Server options for buildApp's Fastify(): idle timeout and MLflow-shaped answers to malformed requests. */
+export function serverLimits(
+  config: Pick<Config, 'requestIdleTimeoutMs'>,
+): Pick<FastifyServerOptions, 'connectionTimeout' | 'clientErrorHandler' | 'frameworkErrors'> {
+  return { connectionTimeout: config.requestIdleTimeoutMs, clientErrorHandler, frameworkErrors };
 }
