@@ -24,6 +24,12 @@ export function openApiPath(fastifyPath: string): string {
   return fastifyPath.replace(/:([A-Za-z_][\w]*)/g, '{$1}').replace(/\*$/, '{path}');
 }
 
+/** `POST /api/2.0/mlflow/runs/log-batch` → postApi20MlflowRunsLogBatch; `:id` → ById, `*` → Path. */
+function operationId(method: string, path: string): string {
+  const words = path.replace(/:/g, '/by_').replace(/\*/g, 'path');
+  return `${method.toLowerCase()}${words.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}` || method.toLowerCase();
+}
+
 function pathParameters(fastifyPath: string): Record<string, unknown>[] {
   const names = [...fastifyPath.matchAll(/:([A-Za-z_][\w]*)/g)].map((m) => m[1]!);
   return names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', minLength: 1 } }));
@@ -90,7 +96,7 @@ export class OpenApiRegistry {
       const op = route.doc ? rpcOperation(route.method, route.path, route.doc) : (MANUAL_OPERATIONS[key] ?? fallbackOperation(route.path));
       const item = (paths[openApiPath(route.path)] ??= {});
       item[route.method.toLowerCase()] = {
-        operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+        operationId: operationId(route.method, route.path),
         ...op,
       };
     }
