@@ -39,7 +39,9 @@ export function guessMimeType(fileName: string): string {
   const dot = base.lastIndexOf('.');
   const extension = dot > 0 ? base.slice(dot + 1) : base;
   if (TEXT_EXTENSIONS.has(extension)) return 'text/plain';
-  return MIME_BY_EXTENSION[extension.toLowerCase()] ?? 'application/octet-stream';
+  // Own properties only: a file named `__proto__` or `constructor` must not find Object's.
+  const lower = extension.toLowerCase();
+  return Object.hasOwn(MIME_BY_EXTENSION, lower) ? MIME_BY_EXTENSION[lower]! : 'application/octet-stream';
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
