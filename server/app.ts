@@ -35,6 +35,8 @@ export interface BuildOptions {
 
 /** Fastify's own errors (bad body, too large, ...) mapped to MLflow's error shape and a 4xx. */
 function toMlflowError(error: FastifyError): MlflowError {
+  // A client that disconnects (or is cut off by the idle timeout) mid-body: its request, not our fault.
+  if (error.code === 'ECONNRESET') return new MlflowError('BAD_REQUEST', 'The request was aborted before its body arrived', 400);
   const status = error.statusCode ?? 500;
   if (status === 413) return new MlflowError('INVALID_PARAMETER_VALUE', `Request body is too large: ${error.message}`, 413);
   if (status >= 400 && status < 500) return new MlflowError('INVALID_PARAMETER_VALUE', error.message, status);
