@@ -65,7 +65,14 @@ export function isAllowedHost(hostHeader: string | undefined, allowed: readonly 
     return LOCALHOST_NAMES.has(name) || isLocalOrPrivateIp(name);
   }
   const host = hostHeader.trim().toLowerCase();
-  return allowed.some((p) => p === '*' || (p.includes('*') || p.includes('?') || p.includes('[') ? fnmatch(host, p.toLowerCase()) : host === p.toLowerCase()));
+  const name = hostName(host);
+  const bracketed = host.startsWith('[') ? `[${name}]` : name;
+  // As MLflow, a pattern is matched against the whole header; one without a port also matches any port.
+  const matches = (text: string, p: string) => (p.includes('*') ? fnmatch(text, p) : text === p);
+  return allowed.some((raw) => {
+    const p = raw.toLowerCase();
+    return p === '*' || matches(host, p) || (!/:\d*$|:\*$/.test(p) && matches(bracketed, p));
+  });
 }
 
 function originHost(origin: string): string | null {
