@@ -5,6 +5,7 @@ import { runDemo } from './scripts/demo.js';
 import { runServe } from './serving/serve.js';
 import { runPredict } from './serving/predict.js';
 import { runTrain } from './trainer/cli/main.js';
+import { runTokens, runUsers } from './server/security/cli.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
@@ -12,6 +13,8 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   serve: { help: "Serve a model (models:/churn@production) over MLflow's scoring protocol, following the alias.", run: runServe },
   predict: { help: 'Score a CSV file with a model and write probability and prediction columns.', run: runPredict },
   demo: { help: 'Start a server on :5000 and train the churn models on a synthetic table against it.', run: runDemo },
+  users: { help: 'Add, remove or list the users of `minflow server --auth basic`.', run: runUsers },
+  tokens: { help: 'Add, remove or list bearer tokens for `minflow server --auth-tokens-file`.', run: runTokens },
 };
 
 function usage(): string {
