@@ -38,11 +38,12 @@ beforeAll(async () => {
   ok(await api.post('runs/log-batch', { run_id: runId, metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }], params: [{ key: 'p', value: 'v' }] }));
   const put = await api.app.inject({ method: 'PUT', url: `${API.replace('/mlflow', '')}/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/f.txt`, payload: 'hello' });
   expect(put.statusCode).toBe(200);
-  const model = ok(await api.post<{ model: { model_id: string } }>('logged-models', { experiment_id: experimentId, name: 'fuzz-lm', source_run_id: runId })).model;
+  const model = ok(await api.post<{ model: { info: { model_id: string } } }>('logged-models', { experiment_id: experimentId, name: 'fuzz-lm', source_run_id: runId })).model.info;
   ok(await api.post('registered-models/create', { name: 'fuzz-model' }));
   ok(await api.post('model-versions/create', { name: 'fuzz-model', source: `runs:/${runId}/model`, run_id: runId }));
   ok(await api.post('registered-models/alias', { name: 'fuzz-model', alias: 'champion', version: '1' }));
   const ids = { experimentId, runId, modelId: model.model_id };
+  expect(ids.modelId).toMatch(/^m-/);
   pools = {
     byName: {
       experiment_id: [experimentId, '0'],
