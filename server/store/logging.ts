@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidParameter } from '../errors.js';
 import type { Sqlite } from './db.js';
 import type { DatasetInput, Metric, ModelOutput, Tag } from './entities.js';
+import { MetricWriter } from './metric-writer.js';
 import type { RunStore } from './runs.js';
 import {
   pythonJsonDumps,
@@ -20,21 +21,11 @@ import {
 
 const LOG_MODEL_HISTORY = 'mlflow.log-model.history';
 
-/** SQL cannot hold ±Inf portably, so MLflow stores them as ±DBL_MAX, and NaN as 0 with is_nan. */
-const DBL_MAX = 1.7976931348623157e308;
-function sanitize(value: number): { isNan: 0 | 1; value: number } {
-  if (Number.isNaN(value)) return { isNan: 1, value: 0 };
-  if (value === Number.POSITIVE_INFINITY) return { isNan: 0, value: DBL_MAX };
-  if (value === Number.NEGATIVE_INFINITY) return { isNan: 0, value: -DBL_MAX };
-  return { isNan: 0, value };
-}
-
 /** Observers of metric writes that carry a model_id (the logged-model store hooks in here). */
 export type ModelMetricSink = (runId: string, experimentId: number, metrics: Metric[]) => void;
 
 export class RunLogging {
-  private readonly insertMetric;
-  private readonly upsertLatest;
+  private readonly metricWriter: MetricWriter;
   private readonly selectParams;
   private readonly insertParam;
   modelMetricSink: ModelMetricSink | null = null;
@@ -43,17 +34,7 @@ export class RunLogging {
     private readonly sqlite: Sqlite,
     private readonly runs: RunStore,
   ) {
-    // An exact duplicate (key, timestamp, step, value, is_nan) is silently ignored, as MLflow does.
-    this.insertMetric = sqlite.prepare(
-      'INSERT OR IGNORE INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    // latest_metrics keeps the greatest (step, timestamp, value), MLflow's _update_latest_metrics_if_necessary.
-    this.upsertLatest = sqlite.prepare(
-      `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_uuid, key) DO UPDATE SET
-         value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
-       WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-    );
+    this.metricWriter = new MetricWriter(sqlite);
     this.selectParams = sqlite.prepare('SELECT key, value FROM params WHERE run_uuid = ? AND key IN (SELECT value FROM json_each(?))');
     this.insertParam = sqlite.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
   }
@@ -207,11 +188,7 @@ export class RunLogging {
   }
 
   private writeMetrics(runId: string, experimentId: number, metrics: Metric[]): void {
-    for (const m of metrics) {
-      const { isNan, value } = sanitize(m.value);
-      this.insertMetric.run(runId, m.key, value, m.timestamp, m.step, isNan);
-      this.upsertLatest.run(runId, m.key, value, m.timestamp, m.step, isNan);
-    }
+    this.metricWriter.write(runId, metrics);
     if (this.modelMetricSink) {
       const withModel = metrics.filter((m) => m.modelId);
       if (withModel.length > 0) this.modelMetricSink(runId, experimentId, withModel);
