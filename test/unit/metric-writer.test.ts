@@ -1,0 +1,94 @@
+// MetricWriter (multi-row inserts, one latest_metrics upsert per key) must leave the same rows as
+// writing and upserting every metric one by one, MLflow's way: checked on random batches full of ties
+// (same step and timestamp, NaN next to 0, ±Inf, exact duplicates) against that reference.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../server/store/db.js';
+import type { Metric } from '../../server/store/entities.js';
+import { MetricWriter } from '../../server/store/metric-writer.js';
+
+const RUN = '0123456789abcdef0123456789abcdef';
+let fast: Db;
+let reference: Db;
+
+function open(): Db {
+  const db = openDatabase(':memory:');
+  db.sqlite.prepare("INSERT INTO experiments (experiment_id, name, lifecycle_stage) VALUES (1, 'e', 'active')").run();
+  db.sqlite
+    .prepare("INSERT INTO runs (run_uuid, name, status, lifecycle_stage, experiment_id, user_id, source_type, source_name, entry_point_name, source_version) VALUES (?, 'r', 'RUNNING', 'active', 1, '', 'UNKNOWN', '', '', '')")
+    .run(RUN);
+  return db;
+}
+
+/** The row-by-row writes the MetricWriter replaced. */
+function writeOneByOne(db: Db, metrics: Metric[]): void {
+  const insert = db.sqlite.prepare('INSERT OR IGNORE INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+  const upsert = db.sqlite.prepare(
+    `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_uuid, key) DO UPDATE SET
+       value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+     WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+  );
+  db.sqlite.transaction(() => {
+    for (const m of metrics) {
+      const isNan = Number.isNaN(m.value) ? 1 : 0;
+      const value = isNan ? 0 : m.value === Infinity ? 1.7976931348623157e308 : m.value === -Infinity ? -1.7976931348623157e308 : m.value;
+      insert.run(RUN, m.key, value, m.timestamp, m.step, isNan);
+      upsert.run(RUN, m.key, value, m.timestamp, m.step, isNan);
+    }
+  })();
+}
+
+function rows(db: Db) {
+  return {
+    metrics: db.sqlite.prepare('SELECT rowid, * FROM metrics ORDER BY rowid').all(),
+    latest: db.sqlite.prepare('SELECT rowid, * FROM latest_metrics ORDER BY rowid').all(),
+  };
+}
+
+/** A small deterministic PRNG, so a failure replays. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const VALUES = [0, 0, 1, -1, 0.5, Number.NaN, Number.NaN, Infinity, -Infinity, 1e308, -0];
+/** Ties on (step, timestamp, value) between NaN (stored as 0) and 0: which row wins is visible in is_nan. */
+const TIES = [0, Number.NaN, -0, -Infinity];
+
+beforeEach(() => {
+  fast = open();
+  reference = open();
+});
+afterEach(() => {
+  fast.close();
+  reference.close();
+});
+
+describe('MetricWriter', () => {
+  it('leaves the rows of one-by-one writes, over 300 random batches of every size', () => {
+    const random = rng(7);
+    const writer = new MetricWriter(fast.sqlite);
+    for (let b = 0; b < 300; b++) {
+      const size = [1, 3, 9, 10, 11, 99, 100, 101, 250, 1000][b % 10]!;
+      const values = b % 3 === 0 ? TIES : VALUES;
+      const batch: Metric[] = Array.from({ length: size }, () => ({
+        // Every other batch logs new keys, whose latest value is decided within the batch alone.
+        key: b % 2 === 0 ? `k${Math.floor(random() * 4)}` : `b${b}-${Math.floor(random() * 4)}`,
+        value: values[Math.floor(random() * values.length)]!,
+        timestamp: Math.floor(random() * 3),
+        step: Math.floor(random() * 3) + (b % 7 === 0 ? -1 : 0),
+      }));
+      fast.sqlite.transaction(() => writer.write(RUN, batch))();
+      writeOneByOne(reference, batch);
+    }
+    const got = rows(fast);
+    expect(got.metrics.length).toBeGreaterThan(100);
+    expect(got).toEqual(rows(reference));
+  });
+});
