@@ -97,3 +97,8 @@ export function withPageToken(body: Json, token: string | undefined): Json {
   if (token) body.next_page_token = token;
   return body;
 }
+
+/** A response already serialized (by a read worker, server/reads/): sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}

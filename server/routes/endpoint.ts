@@ -7,9 +7,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { MessageSpec } from '../protocol/fields.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
+import { JsonText } from '../protocol/wire.js';
 
 export type Json = Record<string, unknown>;
-export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | Promise<Json>;
+export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | JsonText | Promise<Json | JsonText>;
 
 export interface EndpointOptions {
   /** API versions to register under; MLflow's `since.major` of the RPC (default 2.0). */
@@ -18,8 +19,8 @@ export interface EndpointOptions {
   ajaxOnly?: boolean;
 }
 
-export function sendJson(reply: FastifyReply, body: Json): FastifyReply {
-  return reply.type('application/json').send(JSON.stringify(body));
+export function sendJson(reply: FastifyReply, body: Json | JsonText): FastifyReply {
+  return reply.type('application/json').send(body instanceof JsonText ? body.text : JSON.stringify(body));
 }
 
 export function endpoint(

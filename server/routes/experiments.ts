@@ -4,7 +4,8 @@ import { notFound } from '../errors.js';
 import type { MessageSpec } from '../protocol/fields.js';
 import { TAGS, tagList } from '../protocol/messages.js';
 import { readMessage } from '../protocol/request.js';
-import { experimentJson, withPageToken } from '../protocol/wire.js';
+import { experimentJson } from '../protocol/wire.js';
+import { readJob } from '../reads/index.js';
 import { VIEW_TYPES } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
 import { endpoint } from './endpoint.js';
@@ -63,16 +64,16 @@ export function experimentRoutes(app: FastifyInstance, store: TrackingStore): vo
 
   endpoint(app, ['POST', 'GET'], '/mlflow/experiments/search', SearchExperiments, (req) => {
     const m = readMessage(req, SearchExperiments);
-    const page = experiments.search({
-      viewType: m.view_type ?? 'ACTIVE_ONLY',
-      maxResults: m.max_results ?? DEFAULT_EXPERIMENT_PAGE,
-      filter: m.filter,
-      orderBy: m.order_by,
-      pageToken: m.page_token || undefined,
+    return readJob(store, {
+      kind: 'searchExperiments',
+      search: {
+        viewType: m.view_type ?? 'ACTIVE_ONLY',
+        maxResults: m.max_results ?? DEFAULT_EXPERIMENT_PAGE,
+        filter: m.filter,
+        orderBy: m.order_by,
+        pageToken: m.page_token || undefined,
+      },
     });
-    const body: Record<string, unknown> = {};
-    if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
-    return withPageToken(body, page.nextPageToken);
   });
 
   endpoint(app, 'POST', '/mlflow/experiments/update', UpdateExperiment, (req) => {

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { invalidParameter } from '../errors.js';
 import type { MessageSpec } from '../protocol/fields.js';
 import { rawMessage, readMessage } from '../protocol/request.js';
-import { datasetSummaryJson, metricJson, withPageToken } from '../protocol/wire.js';
+import { metricJson } from '../protocol/wire.js';
+import { readJob } from '../reads/index.js';
 import type { TrackingStore } from '../store/index.js';
 import { endpoint } from './endpoint.js';
 
@@ -41,10 +42,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     if (m.max_results !== undefined && m.max_results <= 0) {
       throw invalidParameter(`Invalid value ${m.max_results} for parameter 'max_results' supplied. It must be a positive integer.`);
     }
-    const page = history.get(m.run_id!, m.metric_key!, m.max_results, m.page_token || undefined);
-    const body: Record<string, unknown> = {};
-    if (page.items.length > 0) body.metrics = page.items.map(metricJson);
-    return withPageToken(body, page.nextPageToken);
+    return readJob(store, { kind: 'metricHistory', runId: m.run_id!, metricKey: m.metric_key!, maxResults: m.max_results, pageToken: m.page_token || undefined });
   });
 
   endpoint(app, 'GET', '/mlflow/metrics/get-history-bulk-interval', GetMetricHistoryBulkInterval, (req) => {
@@ -70,8 +68,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     } else if (start !== undefined || end !== undefined) {
       throw invalidParameter('If either start step or end step are specified, both must be specified.');
     }
-    const metrics = history.bulkInterval(runIds, m.metric_key!, maxResults, start, end);
-    return metrics.length > 0 ? { metrics: metrics.map(metricJson) } : {};
+    return readJob(store, { kind: 'bulkInterval', runIds, metricKey: m.metric_key!, maxResults, startStep: start, endStep: end });
   });
 
   endpoint(
@@ -109,8 +106,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
       if (ids.length > 20) {
         throw invalidParameter(`SearchDatasets request cannot specify more than 20 experiment_ids. Received ${ids.length} experiment_ids.`);
       }
-      const summaries = history.searchDatasets(ids);
-      return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};
+      return readJob(store, { kind: 'searchDatasets', experimentIds: ids });
     },
     { ajaxOnly: true },
   );

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { invalidValueError, type MessageSpec } from '../protocol/fields.js';
 import { DatasetInputSpec, MetricSpec, TAGS, TagSpec, tagList } from '../protocol/messages.js';
 import { readMessage } from '../protocol/request.js';
-import { runInfoJson, runJson, withPageToken } from '../protocol/wire.js';
+import { runInfoJson, runJson } from '../protocol/wire.js';
+import { readJob } from '../reads/index.js';
 import { RUN_STATUSES, VIEW_TYPES, type Metric } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
 import { endpoint } from './endpoint.js';
@@ -106,17 +107,17 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
   endpoint(app, 'POST', '/mlflow/runs/search', SearchRuns, (req) => {
     const m = readMessage(req, SearchRuns);
     if (m.max_results !== undefined && m.max_results > 50000) throw invalidValueError('max_results', m.max_results);
-    const page = runs.search({
-      experimentIds: m.experiment_ids ?? [],
-      filter: m.filter,
-      orderBy: m.order_by,
-      viewType: m.run_view_type ?? 'ACTIVE_ONLY',
-      maxResults: m.max_results ?? SEARCH_RUNS_DEFAULT_MAX_RESULTS,
-      pageToken: m.page_token || undefined,
+    return readJob(store, {
+      kind: 'searchRuns',
+      search: {
+        experimentIds: m.experiment_ids ?? [],
+        filter: m.filter,
+        orderBy: m.order_by,
+        viewType: m.run_view_type ?? 'ACTIVE_ONLY',
+        maxResults: m.max_results ?? SEARCH_RUNS_DEFAULT_MAX_RESULTS,
+        pageToken: m.page_token || undefined,
+      },
     });
-    const body: Record<string, unknown> = {};
-    if (page.items.length > 0) body.runs = page.items.map((r) => runJson(r));
-    return withPageToken(body, page.nextPageToken);
   });
 
   endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) => {

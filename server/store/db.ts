@@ -32,6 +32,17 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * A second, read-only connection to a database openDatabase has already migrated (the read workers',
+ * server/reads/): the same per-connection settings, and no way to write.
+ */
+export function openReadConnection(file: string): Sqlite {
+  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('case_sensitive_like = ON');
+  return sqlite;
+}
+
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new Database(file);

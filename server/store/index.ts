@@ -1,4 +1,5 @@
 // The metadata store: one SQLite database behind the entity stores the routes call.
+import { ReadPool } from '../reads/pool.js';
 import { openDatabase, type Db } from './db.js';
 import { ExperimentStore } from './experiments.js';
 import { MetricHistory } from './history.js';
@@ -13,6 +14,8 @@ export interface TrackingStore {
   readonly logging: RunLogging;
   readonly history: MetricHistory;
   readonly loggedModels: LoggedModelStore;
+  /** Worker threads for the heavy reads (server/reads/); null for an in-memory database, which they cannot open. */
+  readonly reads: ReadPool | null;
   close(): void;
 }
 
@@ -25,6 +28,7 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
   const logging = new RunLogging(db.sqlite, runs);
   // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
   logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
+  const reads = dbFile === ':memory:' || dbFile === '' ? null : new ReadPool({ dbFile, defaultArtifactRoot });
   return {
     db,
     experiments,
@@ -32,6 +36,10 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
     logging,
     history: new MetricHistory(db.sqlite),
     loggedModels,
-    close: () => db.close(),
+    reads,
+    close: () => {
+      reads?.close();
+      db.close();
+    },
   };
 }

@@ -1,0 +1,62 @@
+// The heavy reads — runs/search, get-history, get-history-bulk-interval, experiments/search — as
+// plain-data jobs: the route coerces and validates the request, then a job does the store call and
+// shapes the response. The same function runs in a read worker (server/reads/worker.ts) or, when
+// there is none (an in-memory database), on the event loop: the bytes of the answer are the same.
+import { datasetSummaryJson, experimentJson, metricJson, runJson, withPageToken } from '../protocol/wire.js';
+import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
+import type { MetricHistory } from '../store/history.js';
+import type { RunSearch, RunStore } from '../store/runs.js';
+
+type Json = Record<string, unknown>;
+
+export type ReadJob =
+  | { kind: 'searchRuns'; search: RunSearch }
+  | { kind: 'metricHistory'; runId: string; metricKey: string; maxResults?: number | undefined; pageToken?: string | undefined }
+  | {
+      kind: 'bulkInterval';
+      runIds: string[];
+      metricKey: string;
+      maxResults: number;
+      startStep?: number | undefined;
+      endStep?: number | undefined;
+    }
+  | { kind: 'searchExperiments'; search: ExperimentSearch }
+  | { kind: 'searchDatasets'; experimentIds: string[] };
+
+/** What a job reads from: the tracking store's entity stores, on whichever connection. */
+export interface ReadStores {
+  runs: RunStore;
+  history: MetricHistory;
+  experiments: ExperimentStore;
+}
+
+export function executeReadJob(stores: ReadStores, job: ReadJob): Json {
+  switch (job.kind) {
+    case 'searchRuns': {
+      const page = stores.runs.search(job.search);
+      const body: Json = {};
+      if (page.items.length > 0) body.runs = page.items.map((r) => runJson(r));
+      return withPageToken(body, page.nextPageToken);
+    }
+    case 'metricHistory': {
+      const page = stores.history.get(job.runId, job.metricKey, job.maxResults, job.pageToken);
+      const body: Json = {};
+      if (page.items.length > 0) body.metrics = page.items.map(metricJson);
+      return withPageToken(body, page.nextPageToken);
+    }
+    case 'bulkInterval': {
+      const metrics = stores.history.bulkInterval(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);
+      return metrics.length > 0 ? { metrics: metrics.map(metricJson) } : {};
+    }
+    case 'searchExperiments': {
+      const page = stores.experiments.search(job.search);
+      const body: Json = {};
+      if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
+      return withPageToken(body, page.nextPageToken);
+    }
+    case 'searchDatasets': {
+      const summaries = stores.history.searchDatasets(job.experimentIds);
+      return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};
+    }
+  }
+}

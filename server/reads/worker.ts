@@ -1,0 +1,31 @@
+// A read worker: its own read-only connection to the server's database, the entity stores on it, and
+// one loop — run a job inside a read transaction (one snapshot for the whole answer, as the event
+// loop gets by running a search synchronously), reply with the JSON text or the error.
+import { parentPort, workerData } from 'node:worker_threads';
+import { MlflowError } from '../errors.js';
+import { openReadConnection } from '../store/db.js';
+import { ExperimentStore } from '../store/experiments.js';
+import { MetricHistory } from '../store/history.js';
+import { RunStore } from '../store/runs.js';
+import { executeReadJob, type ReadJob, type ReadStores } from './jobs.js';
+import type { JobReply, WorkerOptions } from './pool.js';
+
+const options = workerData as WorkerOptions;
+const sqlite = openReadConnection(options.dbFile);
+const experiments = new ExperimentStore(sqlite, options.defaultArtifactRoot);
+const stores: ReadStores = { experiments, runs: new RunStore(sqlite, experiments), history: new MetricHistory(sqlite) };
+const port = parentPort!;
+
+port.on('message', (message: { id: number; job: ReadJob }) => {
+  let reply: JobReply;
+  try {
+    const json = sqlite.transaction(() => JSON.stringify(executeReadJob(stores, message.job)))();
+    reply = { id: message.id, json };
+  } catch (e) {
+    reply =
+      e instanceof MlflowError
+        ? { id: message.id, error: { mlflow: true, code: e.errorCode, message: e.message, status: e.statusCode } }
+        : { id: message.id, error: { mlflow: false, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined } };
+  }
+  port.postMessage(reply);
+});
