@@ -53,6 +53,9 @@ export class LocalArtifactStore implements ArtifactStore {
         break;
       } catch (e) {
         if (e instanceof MlflowError) throw e;
+        // A dangling symlink used as a directory leads wherever its target would be created: refuse
+        // it. As the last component it is harmless: a read misses, a write's rename replaces the link.
+        if (probe !== abs && (await fsp.lstat(probe).catch(() => null))?.isSymbolicLink()) throw invalidPath();
         const parent = path.dirname(probe);
         if (parent === probe || !isInside(parent, this.root)) break;
         probe = parent;
@@ -101,7 +104,7 @@ export class LocalArtifactStore implements ArtifactStore {
     return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), size: stat.size };
   }
 
-  async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<number> {
+  async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY, refuseEmpty?: () => Error): Promise<number> {
     const abs = await this.resolve(rel);
     if (abs === this.root) throw invalidPath();
     const dir = path.dirname(abs);
@@ -122,6 +125,8 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       // flush: the file is fsynced before it is closed, so the rename below publishes durable bytes.
       await pipeline(body, counter, fs.createWriteStream(temp, { flush: true, highWaterMark: 1024 * 1024 }));
+      // Checked before the rename, so an empty upload never replaces what is there.
+      if (written === 0 && refuseEmpty) throw refuseEmpty();
       const stat = await fsp.stat(abs).catch(() => null);
       if (stat?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
       await fsp.rename(temp, abs);

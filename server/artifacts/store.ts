@@ -20,8 +20,11 @@ export interface ArtifactStore {
   list(dir: string): Promise<ArtifactFileInfo[]>;
   /** Opens a file; RESOURCE_DOES_NOT_EXIST when missing, INVALID_PARAMETER_VALUE for a directory. */
   read(path: string): Promise<ArtifactReadable>;
-  /** Streams `body` to `path`, atomically: readers see the old file or the whole new one. */
-  write(path: string, body: Readable, maxBytes?: number): Promise<number>;
+  /**
+   * Streams `body` to `path`, atomically: readers see the old file or the whole new one. With
+   * `refuseEmpty`, an empty body throws its error and leaves the old file in place.
+   */
+  write(path: string, body: Readable, maxBytes?: number, refuseEmpty?: () => Error): Promise<number>;
   /** Deletes a file or a directory tree; a missing path is not an error. */
   delete(path: string): Promise<void>;
 }

@@ -91,10 +91,10 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
     });
 
     app.get(`${base}/mlflow-artifacts/artifacts/*`, async (req, reply) => {
+      if (guard(reply, req)) return reply;
       const path = validatePathIsSafe(wildcard(req));
       if (path === '') {
         // GET .../artifacts/ with a trailing slash is the listing, as Flask routes it.
-        if (guard(reply, req)) return reply;
         return sendJson(reply, await listProxied(readMessage(req, ListProxied).path));
       }
       return sendArtifact(reply, await destination.read(path), path);
@@ -138,16 +138,13 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
     if (declared > UI_UPLOAD_LIMIT) throw invalidParameter('Artifact size is too large. Max size is 10MB.');
     const run = deps.store.runs.get(q.run_uuid);
     const location = deps.resolver.resolve(run.info.artifactUri ?? '');
-    let size: number;
     try {
-      size = await location.store.write(joinArtifactPath(location.base, path), req.raw, UI_UPLOAD_LIMIT);
+      await location.store.write(joinArtifactPath(location.base, path), req.raw, UI_UPLOAD_LIMIT, () =>
+        invalidParameter('Request must specify data.'),
+      );
     } catch (e) {
       if (e instanceof MlflowError && e.statusCode === 413) throw invalidParameter('Artifact size is too large. Max size is 10MB.');
       throw e;
-    }
-    if (size === 0) {
-      await location.store.delete(joinArtifactPath(location.base, path));
-      throw invalidParameter('Request must specify data.');
     }
     return sendJson(reply, {});
   });

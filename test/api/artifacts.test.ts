@@ -100,7 +100,7 @@ describe('PUT /mlflow-artifacts/artifacts/<path>', () => {
 
   // Known bug: the parent "directory" is an existing file, mkdir fails, and the error escapes as a 500
   // (which the Python client retries for minutes). MLflow 3.17.2 answers 500 too; a 400 is right here.
-  it.fails('KNOWN BUG: answers 400 (not 500) when a parent of the path is an existing file', async () => {
+  it('answers 400 (not 500) when a parent of the path is an existing file', async () => {
     ok(await api.put('put/parent/file.png', 'png'));
     const res = await api.put('put/parent/file.png/inner.txt', 'x');
     expect(res.status).toBe(400);
@@ -416,7 +416,7 @@ describe('with serveArtifacts: false (mlflow server --no-serve-artifacts)', () =
 
   // Known bug: GET of a file is not guarded, so the destination stays readable with the proxy
   // disabled. MLflow 3.17.2 answers 503 here.
-  it.fails('KNOWN BUG: GET of a file answers 503 too', async () => {
+  it('GET of a file answers 503 too', async () => {
     const res = await off.fetch(`${PROXY}/artifacts/d/file.txt`);
     expect(res.status).toBe(503);
   });
