@@ -1,6 +1,7 @@
 // A fixed-concurrency HTTP load generator for the serving benchmark: `concurrency` clients, each on its
 // own keep-alive connection, send the same request back to back (closed loop) for a warm-up and then a
-// measured window. Latency is from send to the last byte of the response body.
+// measured window. Latency is from send to the last byte of the response body. Windows of the same
+// cell can be pooled, so a benchmark can interleave servers in rounds.
 import { Pool } from 'undici';
 
 export interface LoadOptions {
@@ -14,6 +15,8 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
+  /** Every measured request's latency in ms, sorted. */
+  latencies: Float64Array;
   requests: number;
   errors: number;
   /** The first error status and body, for the report. */
@@ -63,17 +66,34 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: o.concurrency }, () => client()));
   await pool.close();
-  const sorted = Float64Array.from(latencies).sort();
-  const seconds = o.durationMs / 1000;
+  return summarize(Float64Array.from(latencies), o.durationMs / 1000, errors, firstError);
+}
+
+function summarize(latencies: Float64Array, seconds: number, errors: number, firstError: string | null): LoadResult {
+  const sorted = latencies.slice().sort();
   return {
-    requests: latencies.length,
+    latencies: sorted,
+    requests: sorted.length,
     errors,
     firstError,
     seconds,
-    perSecond: latencies.length / seconds,
+    perSecond: sorted.length / seconds,
     p50: percentile(sorted, 0.5),
     p90: percentile(sorted, 0.9),
     p99: percentile(sorted, 0.99),
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
   };
+}
+
+/** Several windows of the same cell as one: requests and seconds add up, latencies are pooled. */
+export function poolResults(results: LoadResult[]): LoadResult {
+  const all = new Float64Array(results.reduce((n, r) => n + r.requests, 0));
+  let k = 0;
+  for (const r of results) {
+    all.set(r.latencies, k);
+    k += r.requests;
+  }
+  const seconds = results.reduce((t, r) => t + r.seconds, 0);
+  const errors = results.reduce((t, r) => t + r.errors, 0);
+  return summarize(all, seconds, errors, results.find((r) => r.firstError !== null)?.firstError ?? null);
 }

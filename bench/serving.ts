@@ -3,7 +3,7 @@
 // trained on abt.csv's seed split: ours from trainer/models, scikit-learn's saved with
 // mlflow.sklearn.save_model (bench/py/serving_model.py). Both get the same request bytes: 1 row and
 // 1,000 rows of abt.csv in `dataframe_split` JSON, from a closed-loop load generator (undici, fixed
-// concurrency). The servers run one at a time so they never compete for the CPU.
+// concurrency). All servers are up at once but only one is under load at any time; they take turns.
 //
 //   npx tsx bench/serving.ts [--quick] [--data path/to/abt.csv] [--out file.md]
 //
@@ -23,7 +23,7 @@ import { splitDataset } from '../trainer/data/split.js';
 import { generateSyntheticAbt, writeAbtCsv } from '../trainer/data/synthetic.js';
 import { saveModel } from '../trainer/mlflow-model/format.js';
 import { RandomForestClassifier } from '../trainer/models/random-forest.js';
-import { runLoad, type LoadResult } from './serving-load.js';
+import { poolResults, runLoad, type LoadResult } from './serving-load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VENV_BIN = path.join(ROOT, '.venv', 'bin');
@@ -36,8 +36,11 @@ const flag = (name: string): string | undefined => {
 const QUICK = args.includes('--quick');
 const SEED_ABT = path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv');
 const OUT = flag('--out') ?? (QUICK ? path.join(ROOT, 'test-results', 'serving-quick.md') : path.join(ROOT, 'bench', 'SERVING.md'));
-const WARMUP_MS = QUICK ? 1000 : 3000;
-const DURATION_MS = QUICK ? 4000 : 15000;
+// Each cell is measured in ROUNDS windows, the servers taking turns (in a rotating order), so a change
+// in background load on a shared machine falls on every server alike rather than on whichever ran last.
+const ROUNDS = QUICK ? 1 : 3;
+const WARMUP_MS = QUICK ? 1000 : 1500;
+const DURATION_MS = QUICK ? 4000 : 6000;
 
 interface Scenario {
   rows: number;
@@ -209,43 +212,56 @@ async function main(): Promise<void> {
   ];
 
   const loadAvg = os.loadavg();
-  const measured: Measured[] = [];
   const answers = new Map<string, number[]>();
   const rss = new Map<string, number>();
-  for (const spec of servers) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spec.start(port);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    process.stderr.write(`starting ${spec.label}…\n`);
-    await waitForPing(url, child, () => out, 180_000);
-    try {
+  const running: { spec: ServerSpec; url: string; child: ChildProcess }[] = [];
+  const windows = new Map<string, LoadResult[]>();
+  const cellKey = (label: string, s: Scenario): string => `${label}|${s.rows}|${s.concurrency}`;
+  try {
+    for (const spec of servers) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = spec.start(port);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      running.push({ spec, url, child });
+      process.stderr.write(`starting ${spec.label}…\n`);
+      await waitForPing(url, child, () => out, 180_000);
       const check = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies.get(1000)! });
       const json = (await check.json()) as { predictions: unknown[] };
       if (check.status !== 200) fail(`${spec.label}: ${check.status} ${JSON.stringify(json).slice(0, 500)}`);
       answers.set(spec.label, probabilities(json));
-      for (const scenario of SCENARIOS) {
-        const result = await runLoad({
-          origin: url,
-          path: '/invocations',
-          body: bodies.get(scenario.rows)!,
-          contentType: 'application/json',
-          concurrency: scenario.concurrency,
-          warmupMs: WARMUP_MS,
-          durationMs: DURATION_MS,
-        });
-        rss.set(spec.label, Math.max(rss.get(spec.label) ?? 0, groupRssMiB(child.pid!)));
-        measured.push({ server: spec.label, scenario, result });
-        process.stderr.write(
-          `  ${String(scenario.rows).padStart(4)} row(s) × ${scenario.concurrency} clients: ${result.perSecond.toFixed(1)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}\n`,
-        );
-      }
-    } finally {
-      await stopGroup(child);
     }
+    for (const scenario of SCENARIOS) {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let k = 0; k < running.length; k++) {
+          const { spec, url, child } = running[(k + round) % running.length]!;
+          const result = await runLoad({
+            origin: url,
+            path: '/invocations',
+            body: bodies.get(scenario.rows)!,
+            contentType: 'application/json',
+            concurrency: scenario.concurrency,
+            warmupMs: WARMUP_MS,
+            durationMs: DURATION_MS,
+          });
+          rss.set(spec.label, Math.max(rss.get(spec.label) ?? 0, groupRssMiB(child.pid!)));
+          const key = cellKey(spec.label, scenario);
+          windows.set(key, [...(windows.get(key) ?? []), result]);
+          process.stderr.write(
+            `  ${spec.label.padEnd(26)} ${String(scenario.rows).padStart(4)} row(s) × ${scenario.concurrency} clients, round ${round + 1}: ${result.perSecond.toFixed(1)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    for (const { child } of running) await stopGroup(child);
   }
+  const loadAvgEnd = os.loadavg();
+  const measured: Measured[] = servers.flatMap((spec) =>
+    SCENARIOS.map((scenario) => ({ server: spec.label, scenario, result: poolResults(windows.get(cellKey(spec.label, scenario))!) })),
+  );
 
   const ours = answers.get('minflow serve')!;
   const theirs = answers.get('mlflow models serve')!;
@@ -276,15 +292,16 @@ async function main(): Promise<void> {
   const fastify = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'fastify', 'package.json'), 'utf8')) as { version: string }).version;
   const undiciVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'undici', 'package.json'), 'utf8')) as { version: string }).version;
   const cpus = os.cpus();
+  const busy = Math.max(loadAvg[0]!, loadAvgEnd[0]!) > os.availableParallelism();
   const md = `# Serving benchmark
 
 Generated by \`npx tsx bench/serving.ts${QUICK ? ' --quick' : ''}\`: \`POST /invocations\` on \`minflow serve\` and on the official \`mlflow models serve --env-manager local\`, each serving a 500-tree random forest (min_samples_leaf=35, random_state=42) trained on the seed's split of ${dataNote} (${fmt(train.nRows, 0)} training rows, ${train.featureNames.length} features). Minflow serves its own forest from a saved model directory; MLflow serves scikit-learn's, saved with \`mlflow.sklearn.save_model(..., pyfunc_predict_fn="predict_proba")\` by \`bench/py/serving_model.py\`, so both answer probabilities.
 
-Both receive the same bytes: the first 1 or 1,000 rows of the table as \`{"dataframe_split": {"columns": [...], "data": [...]}}\` (missing cells as \`null\`; ${fmt(bodies.get(1)!.length / 1024, 1)} KiB and ${fmt(bodies.get(1000)!.length / 1024, 0)} KiB). The load generator (undici ${undiciVersion}, in this Node process) keeps a fixed number of clients, each sending its next request when the previous answer has been read completely (closed loop, keep-alive); latency is send → last byte. Each cell: ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured. The servers run one after the other, never together.
+Both receive the same bytes: the first 1 or 1,000 rows of the table as \`{"dataframe_split": {"columns": [...], "data": [...]}}\` (missing cells as \`null\`; ${fmt(bodies.get(1)!.length / 1024, 1)} KiB and ${fmt(bodies.get(1000)!.length / 1024, 0)} KiB). The load generator (undici ${undiciVersion}, in this Node process) keeps a fixed number of clients, each sending its next request when the previous answer has been read completely (closed loop, keep-alive); latency is send → last byte. Each cell is ${ROUNDS} window${ROUNDS > 1 ? 's' : ''} of ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s measured (latencies pooled); all servers are up at once, but only one is under load at a time, and they take turns window by window in a rotating order, so drifting background load falls on each alike.
 
 - Date: ${new Date().toISOString()}
 - Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores (os.availableParallelism), ${fmt(os.totalmem() / 1024 ** 3, 1)} GiB RAM, ${os.type().toLowerCase()} ${os.release()}
-- Load average when the run started: ${loadAvg.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min; the load generator shares the machine with the server)
+- Load average at the start and the end of the measurements: ${loadAvg.map((l) => l.toFixed(2)).join(' / ')} and ${loadAvgEnd.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min; the load generator shares the machine with the server, and so does any other work on it)
 - Minflow: Node ${process.version}, Fastify ${fastify}
 - MLflow: mlflow ${py.mlflow}, scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn}, Python ${py.python}
 
@@ -297,7 +314,7 @@ Resident memory after the runs (server process group): ${servers.map((s) => `${s
 Same answers: on the 1,000-row request the two forests' probabilities differ by at most ${maxDiff.toExponential(2)} and ${sameLabel} of 1,000 labels agree — our forest grows the same trees as scikit-learn for the same random_state (see bench/TRAINER.md).
 
 Notes:
-- \`mlflow models serve\` runs ${QUICK ? 'one uvicorn worker (its default)' : 'one uvicorn worker by default; the `-w 2` rows give it a second worker process on this machine'}. \`minflow serve\` is one Node process: parsing, checking the signature and the forest's predict_proba all run on its event loop.
+${busy ? `- The machine was busy with other work during this run (load average above its ${os.availableParallelism()} cores): absolute figures are lower and p99s longer than on a quiet machine. The comparison holds because the servers took turns window by window.\n` : ''}- \`mlflow models serve\` runs ${QUICK ? 'one uvicorn worker (its default)' : 'one uvicorn worker by default; the `-w 2` rows give it a second worker process on this machine'}. \`minflow serve\` is one Node process: parsing, checking the signature and the forest's predict_proba all run on its event loop.
 - Per request, MLflow builds a pandas DataFrame, enforces the signature column by column and calls scikit-learn (its trees walk in C); Minflow checks each value against the signature, encodes the columns into Float64Arrays and walks its own trees in JavaScript, then writes the JSON answer directly.
 `;
   process.stdout.write(`\n${table}\n\n${ratios}\n`);
