@@ -6,6 +6,12 @@ import { parseServerArgs } from '../server/config.js';
 import { ProgressBar } from '../trainer/cli/progress.js';
 import { formatSummary } from '../trainer/cli/summary.js';
 import { trainChurn, type TrainResult } from '../trainer/pipeline.js';
+import { generateSyntheticAbt } from '../trainer/data/index.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseModelUri } from '../serving/model-uri.js';
+import { startScoringServer, type ScoringServer } from '../serving/serve.js';
 
 /** Rows of the synthetic table: about the size of the seed's abt.csv (4055 rows). */
 export const DEMO_ROWS = 4000;
@@ -15,8 +21,16 @@ const HELP = `Usage: minflow demo [server options]
 Starts the Minflow server (default http://127.0.0.1:5000, data in ./mlruns), trains the churn models
 (decision tree, 500-tree random forest, ensemble) on a synthetic ${DEMO_ROWS}-row table in the abt.csv
 layout, logs them to experiment "churn", registers the best as a version of model "churn" (@challenger,
-and @production when it beats the current one), prints where to look, and keeps serving until Ctrl-C.
+and @production when it beats the current one), starts the scoring server for models:/churn@production
+on the next port (default 5001), prints where to look, and keeps serving until Ctrl-C.
 Server options are those of \`minflow server --help\`.`;
+
+/** Two rows of the abt layout, as a client would send them, for the printed example request. */
+function exampleRequest(): { dataframe_split: { columns: string[]; data: unknown[][] } } {
+  const table = generateSyntheticAbt(2, 7);
+  const columns = table.header.slice(2, -1);
+  return { dataframe_split: { columns: [...columns], data: table.rows.map((r) => r.slice(2, -1)) } };
+}
 
 /**
  * The demo's training: the same pipeline as \`minflow train --synthetic ${DEMO_ROWS}\`, against any
@@ -39,18 +53,56 @@ export async function runDemo(argv: string[]): Promise<void> {
   const app = await buildApp({ ...config, logLevel: 'warn' });
   await app.listen({ host: config.host, port: config.port });
   const url = `http://${config.host}:${config.port}${config.staticPrefix}`;
-  const stop = () => void app.close().then(() => process.exit(0));
+  let scoring: ScoringServer | null = null;
+  const stop = () => void Promise.all([scoring?.close(), app.close()]).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.stdout.write(`Minflow server listening on ${url} (data in ${config.dbFile})\n\n`);
   const result = await trainDemoModels(url);
+  process.stdout.write(`${formatSummary(result)}\n\n`);
+
+  const modelUri = 'models:/churn@production';
+  scoring = await startScoringServer(
+    {
+      modelUri,
+      host: config.host,
+      port: config.port + 1,
+      trackingUri: url,
+      pollIntervalSeconds: 10,
+      // Downloaded models stay with the demo's data, under ./mlruns.
+      cacheDir: path.join(path.dirname(config.dbFile), 'model-cache'),
+      logLevel: 'warn',
+    },
+    parseModelUri(modelUri),
+    pino({ level: 'warn' }),
+  );
+  const scoringUrl = `http://${config.host}:${config.port + 1}`;
+  const body = exampleRequest();
+  // Saved next to the data so the printed curl command works as it is.
+  const requestFile = path.join(path.dirname(config.dbFile), 'demo-request.json');
+  await fs.writeFile(requestFile, JSON.stringify(body));
+  const answer = await fetch(`${scoringUrl}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const predictions = (await answer.json()) as unknown;
+  const version = answer.headers.get('x-model-version');
   process.stdout.write(
-    `${formatSummary(result)}\n\n` +
-      `  Experiment: ${url}/#/experiments/${result.experimentId}\n` +
-      `  Models:     ${url}/#/models/churn\n` +
-      `  API:        ${url}/api/2.0/mlflow/registered-models/alias?name=churn&alias=production\n\n` +
-      `From Python:\n  import mlflow\n  mlflow.set_tracking_uri("${url}")\n` +
-      `  print(mlflow.search_runs(experiment_names=["churn"]))\n\n` +
+    `Ready.\n\n` +
+      `  UI:       ${url}/#/experiments/${result.experimentId}   (models: ${url}/#/models/churn)\n` +
+      `  API:      ${url}/api/2.0/mlflow/registered-models/alias?name=churn&alias=production\n` +
+      `  Scoring:  ${scoringUrl}/invocations   serving ${modelUri} (version ${version}), following the alias\n\n` +
+      `A scoring answer for two customers: ${JSON.stringify(predictions)}\n\n` +
+      `Try it yourself:\n` +
+      `  curl -s ${scoringUrl}/model\n` +
+      `  curl -s ${scoringUrl}/invocations -H 'content-type: application/json' -d @${path.relative(process.cwd(), requestFile)}\n\n` +
+      `From Python (pip install mlflow):\n` +
+      `  import mlflow\n` +
+      `  mlflow.set_tracking_uri("${url}")\n` +
+      `  print(mlflow.search_runs(experiment_names=["churn"])[["tags.mlflow.runName", "metrics.test_roc_auc"]])\n` +
+      `  from mlflow import MlflowClient\n` +
+      `  print(MlflowClient().get_model_version_by_alias("churn", "production"))\n\n` +
       'Press Ctrl-C to stop.\n',
   );
 }

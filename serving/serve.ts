@@ -87,24 +87,16 @@ export async function runServe(argv: string[]): Promise<void> {
   }
 
   const log = pino({ level: config.logLevel });
-  const client = new MlflowClient(config.trackingUri);
-  const source = modelSource(ref, client, config.cacheDir);
-  let follower: ModelFollower;
+  let scoring: ScoringServer;
   try {
-    follower = await ModelFollower.start({
-      ref,
-      resolve: () => source.resolve(),
-      load: (target) => source.load(target),
-      pollIntervalMs: config.pollIntervalSeconds * 1000,
-      log,
-    });
+    scoring = await startScoringServer(config, ref, log);
   } catch (e) {
-    log.fatal({ err: (e as Error).message, model: config.modelUri, trackingUri: config.trackingUri }, 'could not load the model');
-    process.stderr.write(`minflow serve: could not load ${describeRef(ref)} from ${config.trackingUri}: ${(e as Error).message}\n`);
+    if (!(e instanceof ModelLoadError)) throw e;
+    log.fatal({ err: e.message, model: config.modelUri, trackingUri: config.trackingUri }, 'could not load the model');
+    process.stderr.write(`minflow serve: could not load ${describeRef(ref)} from ${config.trackingUri}: ${e.message}\n`);
     process.exit(1);
   }
-
-  const app = await buildScoringApp({ follower, fastify: { loggerInstance: log } });
+  const { app, follower } = scoring;
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -121,11 +113,47 @@ export async function runServe(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  const url = await app.listen({ host: config.host, port: config.port });
-  follower.startPolling();
-  const served = follower.current.identity;
   log.info(
-    { url, model: config.modelUri, version: served.version, pollIntervalSeconds: follower.pollIntervalMs / 1000 },
+    { url: scoring.url, model: config.modelUri, version: follower.current.identity.version, pollIntervalSeconds: follower.pollIntervalMs / 1000 },
     'Minflow scoring server is listening',
   );
+}
+
+export class ModelLoadError extends Error {}
+
+export interface ScoringServer {
+  url: string;
+  app: Awaited<ReturnType<typeof buildScoringApp>>;
+  follower: ModelFollower;
+  close(): Promise<void>;
+}
+
+/** Loads the model, listens and starts following the alias: the part of `minflow serve` the demo reuses. */
+export async function startScoringServer(config: ServeConfig, ref: ReturnType<typeof parseModelUri>, log: pino.Logger): Promise<ScoringServer> {
+  const client = new MlflowClient(config.trackingUri);
+  const source = modelSource(ref, client, config.cacheDir);
+  let follower: ModelFollower;
+  try {
+    follower = await ModelFollower.start({
+      ref,
+      resolve: () => source.resolve(),
+      load: (target) => source.load(target),
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+      log,
+    });
+  } catch (e) {
+    throw new ModelLoadError((e as Error).message);
+  }
+  const app = await buildScoringApp({ follower, fastify: { loggerInstance: log } });
+  const url = await app.listen({ host: config.host, port: config.port });
+  follower.startPolling();
+  return {
+    url,
+    app,
+    follower,
+    close: async () => {
+      follower.stop();
+      await app.close();
+    },
+  };
 }
