@@ -1,5 +1,6 @@
 // Input validation with MLflow's rules, limits and message texts (mlflow/utils/validation.py).
 import { invalidParameter } from '../errors.js';
+import { decodeFully } from '../artifacts/safe-path.js';
 import type { DatasetInput, Tag } from './entities.js';
 
 export const MAX_PARAMS_TAGS_PER_BATCH = 100;
@@ -265,7 +266,7 @@ export function validateArtifactLocation(location: string): void {
     throw invalidParameter("'artifact_location' URL can't include fragments or params.");
   }
   const query = location.includes('?') ? location.slice(location.indexOf('?') + 1) : '';
-  if (decodeRepeatedly(query).includes('..')) throw invalidParameter('Invalid query string');
+  if (decodeFully(query).includes('..')) throw invalidParameter('Invalid query string');
   if (location.startsWith('runs:')) {
     throw invalidParameter(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
   }
@@ -278,17 +279,3 @@ export function validateArtifactLocation(location: string): void {
   }
 }
 
-export function decodeRepeatedly(s: string): string {
-  let current = s;
-  for (let i = 0; i < 10; i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(current);
-    } catch {
-      return current;
-    }
-    if (next === current) return current;
-    current = next;
-  }
-  return current;
-}
