@@ -202,7 +202,7 @@ export function serverHelp(): string {
   for (const [name, f] of Object.entries(SERVER_FLAGS)) {
     const flag = `${'short' in f ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ' <value>' : ''}`;
     const env = 'env' in f ? ` [env: ${f.env}]` : '';
-    lines.push(`  ${flag.padEnd(36)}${f.help}${env}`);
+    lines.push(`  ${flag.padEnd(38)}${f.help}${env}`);
   }
   return lines.join('\n');
 }
