@@ -43,7 +43,8 @@ afterAll(async () => {
   process.stdout.write(
     `crash-safety: ${totals.rounds} kill -9 rounds survived, ${WRITERS} concurrent writers; checked ${totals.batchesAcked} acknowledged log-batches ` +
       `(${totals.batchesAcked * METRICS_PER_BATCH} metrics) and ${totals.uploadsAcked} acknowledged uploads (${totals.filesVerified} listed files hashed); ` +
-      `${totals.batchesLandedUnacked} batches and ${totals.uploadsLandedUnacked} uploads in flight at a kill landed whole; ${totals.errors} requests failed at the kills; ` +
+      `${totals.batchesLandedUnacked} batches and ${totals.uploadsLandedUnacked} uploads in flight at a kill landed whole; ${totals.errors} requests cut off by the kills ` +
+      `(connection errors; ${httpErrors.length} non-200 answers); ` +
       `${totals.tempFilesOnDisk} temporary upload files left on disk by the kills (never listed)\n`,
   );
 });
@@ -55,6 +56,9 @@ async function post(url: string, body: unknown): Promise<Response> {
 function valueOf(batch: number, i: number): number {
   return batch * 1000 + i;
 }
+
+/** Answers other than 200 while the server was up: never expected, unlike the connection errors at a kill. */
+const httpErrors: string[] = [];
 
 /** One writer's loop: alternate log-batches and uploads until a request fails (the server died). */
 async function write(w: Writer, url: string, round: number): Promise<number> {
@@ -68,6 +72,7 @@ async function write(w: Writer, url: string, round: number): Promise<number> {
         w.sent.add(batch);
         const res = await post(`${url}/api/2.0/mlflow/runs/log-batch`, { run_id: w.runId, metrics });
         await res.arrayBuffer();
+        if (res.status !== 200) httpErrors.push(`log-batch answered ${res.status}`);
         if (res.status !== 200) throw new Error(`log-batch answered ${res.status}`);
         w.acked.add(batch);
       } else {
@@ -77,6 +82,7 @@ async function write(w: Writer, url: string, round: number): Promise<number> {
         w.uploads.set(rel, upload);
         const res = await fetch(`${url}${PROXY}/${rel}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
         await res.arrayBuffer();
+        if (res.status !== 200) httpErrors.push(`PUT answered ${res.status}`);
         if (res.status !== 200) throw new Error(`PUT answered ${res.status}`);
         upload.acked = true;
       }
@@ -181,6 +187,7 @@ describe(`${ROUNDS} kill -9 rounds with ${WRITERS} concurrent writers`, () => {
       const ackedNow = writers.reduce((n, w) => n + w.acked.size, 0);
       expect(ackedNow, `round ${round}: nothing was written before the kill`).toBeGreaterThan(ackedBefore);
 
+      expect(httpErrors, `round ${round}`).toEqual([]);
       checkDatabase(writers);
       server = await startServer({ dataDir });
       await checkThroughServer(server.url, writers, round);
