@@ -17,6 +17,7 @@ import { registryRoutes } from './routes/registry.js';
 import { openRegistryStore } from './store/registry/index.js';
 import { registerOpenApi } from './openapi/document.js';
 import { registerSecurity, serverLimits } from './security/index.js';
+import { sweepStaleUploads } from './artifacts/temp-sweep.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -108,6 +109,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ]),
     modelVersionUri: (name, version) => registry.modelVersions.getDownloadUri(name, version),
   };
+
+  // Temporary files of uploads a crash cut off: removed in the background once the server listens.
+  const startedAt = Date.now();
+  app.addHook('onListen', async () => {
+    void sweepStaleUploads(config.artifactsDestination, startedAt).then(
+      (removed) => removed > 0 && app.log.info({ removed }, 'removed temporary files of interrupted uploads'),
+      () => {},
+    );
+  });
 
   await app.register(
     async (api) => {

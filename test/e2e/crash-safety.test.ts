@@ -3,7 +3,8 @@
 // every crash: the database passes PRAGMA integrity_check; every log-batch the server acknowledged is
 // there in full, and no batch is there in part (each carries 20 metrics whose values encode the batch);
 // every listed artifact has exactly the bytes that were sent for it (no half-written file is visible,
-// no temporary file is listed), and every acknowledged upload is there.
+// no temporary file is listed), and every acknowledged upload is there; the restarted server removes
+// the temporary files the kill left.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,7 +46,7 @@ afterAll(async () => {
       `(${totals.batchesAcked * METRICS_PER_BATCH} metrics) and ${totals.uploadsAcked} acknowledged uploads (${totals.filesVerified} listed files hashed); ` +
       `${totals.batchesLandedUnacked} batches and ${totals.uploadsLandedUnacked} uploads in flight at a kill landed whole; ${totals.errors} requests cut off by the kills ` +
       `(connection errors; ${httpErrors.length} non-200 answers); ` +
-      `${totals.tempFilesOnDisk} temporary upload files left on disk by the kills (never listed)\n`,
+      `${totals.tempFilesOnDisk} temporary upload files left on disk by the kills (never listed, removed at restart)\n`,
   );
 });
 
@@ -183,7 +184,7 @@ describe(`${ROUNDS} kill -9 rounds with ${WRITERS} concurrent writers`, () => {
       await new Promise((r) => setTimeout(r, 500 + crypto.randomInt(1500)));
       await server!.kill9();
       totals.errors += (await Promise.all(loops)).reduce((a, b) => a + b, 0);
-      totals.tempFilesOnDisk = tempFilesOnDisk(path.join(dataDir, 'artifacts'));
+      totals.tempFilesOnDisk += tempFilesOnDisk(path.join(dataDir, 'artifacts'));
       const ackedNow = writers.reduce((n, w) => n + w.acked.size, 0);
       expect(ackedNow, `round ${round}: nothing was written before the kill`).toBeGreaterThan(ackedBefore);
 
@@ -191,6 +192,10 @@ describe(`${ROUNDS} kill -9 rounds with ${WRITERS} concurrent writers`, () => {
       checkDatabase(writers);
       server = await startServer({ dataDir });
       await checkThroughServer(server.url, writers, round);
+      // The restarted server removes the temporary files the kill left behind.
+      const deadline = Date.now() + 10_000;
+      while (tempFilesOnDisk(path.join(dataDir, 'artifacts')) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(tempFilesOnDisk(path.join(dataDir, 'artifacts')), `round ${round}: temporary files left after restart`).toBe(0);
       totals.rounds = round;
     }
     totals.batchesAcked = writers.reduce((n, w) => n + w.acked.size, 0);
