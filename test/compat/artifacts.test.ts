@@ -2,14 +2,14 @@
 // log_artifacts (a nested tree of text and binary files plus a 200 MiB file made on the fly),
 // list_artifacts, download_artifacts (whole run and a sub-path), compared byte for byte by SHA-256 on the
 // client's side and on the server's disk. Driven by py3/artifacts_roundtrip.py.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VENV, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
-import { freePort, startServer, waitForHealth, type ServerProcess } from '../helpers/server-process.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { startCompatTarget } from '../helpers/compat-target.js';
 
 const BIG_MB = 200;
 
@@ -57,32 +57,8 @@ function allNames(root: string): string[] {
   return fs.readdirSync(root, { recursive: true }).map(String);
 }
 
-/**
- * Minflow, or with MINFLOW_COMPAT_REFERENCE=1 the official `mlflow server` from the venv, laid out the same
- * way (<dataDir>/mlflow.db, <dataDir>/artifacts), to show that every assertion here is MLflow's behaviour.
- */
-async function startTarget(): Promise<ServerProcess> {
-  if (!process.env.MINFLOW_COMPAT_REFERENCE) return startServer();
-  const dataDir = tempDir('reference');
-  const port = await freePort();
-  const args = ['server', '--host', '127.0.0.1', '--port', String(port)];
-  args.push('--backend-store-uri', `sqlite:///${dataDir}/mlflow.db`, '--artifacts-destination', `${dataDir}/artifacts`);
-  const child = spawn(path.join(VENV, 'bin', 'mlflow'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
-}
-
 beforeAll(async () => {
-  server = await startTarget();
+  server = await startCompatTarget();
   work = tempDir('compat-artifacts');
   try {
     const res = await runPython<Roundtrip>('test/compat/py3/artifacts_roundtrip.py', [work, String(BIG_MB)], {

@@ -11,8 +11,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, VENV, tempDir } from '../helpers/paths.js';
-import { freePort, startServer, waitForHealth, type ServerProcess } from '../helpers/server-process.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { startCompatTarget } from '../helpers/compat-target.js';
 
 const VENV2 = path.join(ROOT, '.venv-mlflow2');
 const VENV2_PYTHON = path.join(VENV2, 'bin', 'python');
@@ -137,33 +138,9 @@ async function api<T = Record<string, unknown>>(route: string): Promise<T> {
 const tagMap = (tags: { key: string; value: string }[] | undefined): Record<string, string> =>
   Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
 
-/**
- * Minflow, or with MINFLOW_COMPAT_REFERENCE=1 the official `mlflow server` from the venv, laid out the same
- * way (<dataDir>/mlflow.db, <dataDir>/artifacts), to show that every assertion here is MLflow's behaviour.
- */
-async function startTarget(): Promise<ServerProcess> {
-  if (!process.env.MINFLOW_COMPAT_REFERENCE) return startServer();
-  const dataDir = tempDir('reference');
-  const port = await freePort();
-  const args = ['server', '--host', '127.0.0.1', '--port', String(port)];
-  args.push('--backend-store-uri', `sqlite:///${dataDir}/mlflow.db`, '--artifacts-destination', `${dataDir}/artifacts`);
-  const child = spawn(path.join(VENV, 'bin', 'mlflow'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
-}
-
 beforeAll(async () => {
   await ensureVenv2();
-  server = await startTarget();
+  server = await startCompatTarget();
   work = tempDir('compat-mlflow2');
   train = await runPython2<TrainResult>('seed_train.py', [work]);
   expectedV1 = JSON.parse(fs.readFileSync(path.join(work, 'expected_v1.json'), 'utf8')) as number[];

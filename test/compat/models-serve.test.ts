@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VENV, tempDir } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
-import { freePort, startServer, waitForHealth, type ServerProcess } from '../helpers/server-process.js';
+import { freePort, type ServerProcess } from '../helpers/server-process.js';
+import { startCompatTarget } from '../helpers/compat-target.js';
 
 interface TrainResult {
   v1: { run_id: string; model_id: string; registered_version: string };
@@ -21,30 +22,6 @@ let train: TrainResult;
 let scorer: ChildProcess | undefined;
 let scorerOutput = '';
 let scorerUrl: string;
-
-/**
- * Minflow, or with MINFLOW_COMPAT_REFERENCE=1 the official `mlflow server` from the venv, laid out the same
- * way (<dataDir>/mlflow.db, <dataDir>/artifacts), to show that every assertion here is MLflow's behaviour.
- */
-async function startTarget(): Promise<ServerProcess> {
-  if (!process.env.MINFLOW_COMPAT_REFERENCE) return startServer();
-  const dataDir = tempDir('reference');
-  const port = await freePort();
-  const args = ['server', '--host', '127.0.0.1', '--port', String(port)];
-  args.push('--backend-store-uri', `sqlite:///${dataDir}/mlflow.db`, '--artifacts-destination', `${dataDir}/artifacts`);
-  const child = spawn(path.join(VENV, 'bin', 'mlflow'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
-}
 
 /** Starts `mlflow models serve` in its own process group and waits for /ping (or its early exit). */
 async function startScorer(modelUri: string): Promise<void> {
@@ -111,7 +88,7 @@ async function invoke(body: string): Promise<{ status: number; json: { predictio
 }
 
 beforeAll(async () => {
-  server = await startTarget();
+  server = await startCompatTarget();
   work = tempDir('compat-serve');
   try {
     const res = await runPython<TrainResult>('test/compat/py3/seed_train.py', [work], {

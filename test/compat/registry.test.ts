@@ -3,13 +3,12 @@
 // descriptions on models and versions, stage transitions with archive_existing_versions, get_latest_versions,
 // aliases and their errors, rename, delete version, delete model. Driven by py3/registry_ops.py, which
 // records what the client got back (or the error it raised) at every step.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VENV, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
-import { freePort, startServer, waitForHealth, type ServerProcess } from '../helpers/server-process.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { startCompatTarget } from '../helpers/compat-target.js';
 
 interface ClientError {
   error_code: string | null;
@@ -105,32 +104,8 @@ let ops: Ops;
 let runA: string;
 let runB: string;
 
-/**
- * Minflow, or with MINFLOW_COMPAT_REFERENCE=1 the official `mlflow server` from the venv, laid out the same
- * way (<dataDir>/mlflow.db, <dataDir>/artifacts), to show that every assertion here is MLflow's behaviour.
- */
-async function startTarget(): Promise<ServerProcess> {
-  if (!process.env.MINFLOW_COMPAT_REFERENCE) return startServer();
-  const dataDir = tempDir('reference');
-  const port = await freePort();
-  const args = ['server', '--host', '127.0.0.1', '--port', String(port)];
-  args.push('--backend-store-uri', `sqlite:///${dataDir}/mlflow.db`, '--artifacts-destination', `${dataDir}/artifacts`);
-  const child = spawn(path.join(VENV, 'bin', 'mlflow'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
-}
-
 beforeAll(async () => {
-  server = await startTarget();
+  server = await startCompatTarget();
   work = tempDir('compat-registry');
   try {
     const res = await runPython<Ops>('test/compat/py3/registry_ops.py', [work], {

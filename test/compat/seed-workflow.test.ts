@@ -4,13 +4,13 @@
 // and models:/churn/2 and must predict exactly what the in-memory models predicted; the alias moves to 2 and
 // a fresh process loading @production gets version 2. The test also reads back over REST what autolog and
 // log_model wrote (params, metrics, tags, plots, logged models, registry entities).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VENV, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { runPython } from '../helpers/python.js';
-import { freePort, startServer, waitForHealth, type ServerProcess } from '../helpers/server-process.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { startCompatTarget } from '../helpers/compat-target.js';
 
 interface TrainedRun {
   run_id: string;
@@ -75,32 +75,8 @@ async function api<T = Record<string, unknown>>(route: string, body?: unknown): 
 const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
   Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
 
-/**
- * Minflow, or with MINFLOW_COMPAT_REFERENCE=1 the official `mlflow server` from the venv, laid out the same
- * way (<dataDir>/mlflow.db, <dataDir>/artifacts), to show that every assertion here is MLflow's behaviour.
- */
-async function startTarget(): Promise<ServerProcess> {
-  if (!process.env.MINFLOW_COMPAT_REFERENCE) return startServer();
-  const dataDir = tempDir('reference');
-  const port = await freePort();
-  const args = ['server', '--host', '127.0.0.1', '--port', String(port)];
-  args.push('--backend-store-uri', `sqlite:///${dataDir}/mlflow.db`, '--artifacts-destination', `${dataDir}/artifacts`);
-  const child = spawn(path.join(VENV, 'bin', 'mlflow'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
-    await exited;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
-}
-
 beforeAll(async () => {
-  server = await startTarget();
+  server = await startCompatTarget();
   work = tempDir('compat-seed');
   train = await py<TrainResult>('seed_train.py', [work]);
   expectedV1 = JSON.parse(fs.readFileSync(path.join(work, 'expected_v1.json'), 'utf8')) as number[];
