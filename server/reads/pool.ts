@@ -3,13 +3,10 @@
 // or a 100,000-point history no longer holds the event loop — writes keep committing while it runs —
 // and reads use every core instead of one (bench/, workloads 5-8). Workers start on the first job,
 // so a server that only writes never pays for them; one that dies is replaced on the next job.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MlflowError, type ErrorCode } from '../errors.js';
+import { spawnWorker } from '../store/spawn-worker.js';
 import type { ReadJob } from './jobs.js';
 
 export interface WorkerOptions {
@@ -30,19 +27,6 @@ interface Slot {
 /** One worker per core, at most 4; jobs beyond that queue in the workers, none is refused. */
 export function defaultReadWorkers(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
-}
-
-/** Under tsx or vitest this module is TypeScript: its worker then loads through tsx's loader too. */
-function spawn(options: WorkerOptions): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new Worker(new URL('./worker.js', here), { workerData: options });
-  // tsx's ESM entry (its CJS one cannot register hooks), found through its package.json's exports.
-  const pkgFile = createRequire(here).resolve('tsx/package.json');
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const tsx = pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
-  const target = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(code, { eval: true, workerData: options });
 }
 
 export class ReadPool {
@@ -96,7 +80,7 @@ export class ReadPool {
   }
 
   private start(index: number): Slot {
-    const worker = spawn(this.options);
+    const worker: Worker = spawnWorker(import.meta.url, 'worker', this.options);
     worker.unref();
     const slot: Slot = { worker, inflight: new Map() };
     worker.on('message', (reply: JobReply) => {

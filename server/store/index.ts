@@ -1,5 +1,6 @@
 // The metadata store: one SQLite database behind the entity stores the routes call.
 import { ReadPool } from '../reads/pool.js';
+import { Checkpointer } from './checkpointer.js';
 import { openDatabase, type Db } from './db.js';
 import { ExperimentStore } from './experiments.js';
 import { MetricHistory } from './history.js';
@@ -28,7 +29,9 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
   const logging = new RunLogging(db.sqlite, runs);
   // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
   logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
-  const reads = dbFile === ':memory:' || dbFile === '' ? null : new ReadPool({ dbFile, defaultArtifactRoot });
+  const onDisk = dbFile !== ':memory:' && dbFile !== '';
+  const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot }) : null;
+  const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
   return {
     db,
     experiments,
@@ -39,6 +42,7 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
     reads,
     close: () => {
       reads?.close();
+      checkpointer?.close();
       db.close();
     },
   };
