@@ -15,7 +15,7 @@ import { w9Artifact, makeSourceFile, type SourceFile } from './lib/artifact-prox
 import { FULL, QUICK, SEED_CONCURRENCY, type Sizes } from './lib/data.js';
 import { makePool } from './lib/load.js';
 import { renderMarkdown, targets, type Environment, type ServerResults, type WorkloadResult } from './lib/report.js';
-import { apiClient, seed } from './lib/seed.js';
+import { apiClient, seed, type Seeded } from './lib/seed.js';
 import { ROOT, VENV_BIN, killAllStarted, startServer, type ServerName } from './lib/servers.js';
 import {
   w1RunsCreate,
@@ -129,7 +129,11 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     log(`  10  healthy in ${server.startupMs.toFixed(0)} ms, idle RSS ${idleRssMiB.toFixed(0)} MiB`);
 
     const api = apiClient(seedPool);
-    const seeded = await seed(api, sizes, SEED_CONCURRENCY, log);
+    // Only the reads (5-8) need the data set: a partial run of writes skips the seeding.
+    const needsData = ['5a', '5b', '6a', '6b', '7', '8'].some(wanted);
+    const seeded: Seeded = needsData
+      ? await seed(api, sizes, SEED_CONCURRENCY, log)
+      : { searchExperimentId: '', uiExperimentId: '', historyRunId: '', chartRunIds: [], experimentCount: 1, seconds: {}, retries: 0 };
     results.seedSeconds = seeded.seconds;
     results.seedRetries = seeded.retries;
     const ctx: Context = { server, api, sizes, seeded, experiments: seeded.experimentCount, log };
