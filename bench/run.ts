@@ -40,6 +40,8 @@ interface Args {
   profile: string | null;
   /** Keep the data directories (for query plans and profiling) instead of removing them. */
   keep: boolean;
+  /** Another build's dist/cli.js to run as Minflow (before/after comparisons). */
+  minflowCli: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Args {
   let workloads: Set<string> | null = null;
   let profile: string | null = null;
   let keep = false;
+  let minflowCli: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -65,18 +68,19 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--workloads')) workloads = new Set(value().split(','));
     else if (a === '--profile') profile = path.join(ROOT, 'test-results', 'bench-profile');
     else if (a === '--keep') keep = true;
+    else if (a.startsWith('--minflow-cli')) minflowCli = path.resolve(value());
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep]\n' +
+        'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep] [--minflow-cli other/dist/cli.js]\n' +
           '  full run → bench/RESULTS.md; --quick → test-results/bench-quick.md; a partial run → test-results/bench-partial.md\n' +
           '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  const partial = only.length < 2 || workloads !== null || profile !== null;
+  const partial = only.length < 2 || workloads !== null || profile !== null || minflowCli !== undefined;
   out ??= quick ? 'test-results/bench-quick.md' : partial ? 'test-results/bench-partial.md' : 'bench/RESULTS.md';
-  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep };
+  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli };
 }
 
 function tryRun(file: string, args: string[]): string {
@@ -119,7 +123,7 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
   const wanted = (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
   log('starting');
   const nodeArgs = args.profile && name === 'minflow' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
-  const server = await startServer(name, path.join(workDir, name), { nodeArgs });
+  const server = await startServer(name, path.join(workDir, name), { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined });
   const seedPool = makePool(server.url, SEED_CONCURRENCY);
   try {
     log(`healthy after ${server.startupMs.toFixed(0)} ms (pid ${server.pid}, data in ${server.dataDir})`);

@@ -46,14 +46,14 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-function command(name: ServerName, port: number, dataDir: string, nodeArgs: string[]): { file: string; args: string[] } {
+function command(name: ServerName, port: number, dataDir: string, nodeArgs: string[], cli = CLI): { file: string; args: string[] } {
   if (name === 'minflow') {
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does it)`);
+    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does it)`);
     return {
       file: process.execPath,
       args: [
         ...nodeArgs,
-        CLI,
+        cli,
         'server',
         '--port',
         String(port),
@@ -101,6 +101,8 @@ export function killAllStarted(): void {
 export interface StartOptions {
   /** Extra node flags for Minflow, e.g. --cpu-prof (the profile is written when it exits on SIGTERM). */
   nodeArgs?: string[];
+  /** Another build's dist/cli.js, to compare two versions of Minflow (before/after a change). */
+  cli?: string;
   timeoutMs?: number;
 }
 
@@ -108,7 +110,7 @@ export async function startServer(name: ServerName, dataDir: string, options: St
   const timeoutMs = options.timeoutMs ?? 180_000;
   fs.mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const { file, args } = command(name, port, dataDir, options.nodeArgs ?? []);
+  const { file, args } = command(name, port, dataDir, options.nodeArgs ?? [], options.cli);
   // Server logs go straight to a file: the harness never spends CPU reading them.
   const log = fs.openSync(path.join(dataDir, 'server.log'), 'w');
   const t0 = performance.now();

@@ -72,35 +72,43 @@ function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: 
 }
 
 export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
-  const { runs, logging } = store;
+  const { runs, logging, writes } = store;
 
-  endpoint(app, 'POST', '/mlflow/runs/create', CreateRun, (req) => {
-    const m = readMessage(req, CreateRun);
-    const run = runs.create({
-      experimentId: m.experiment_id,
-      userId: m.user_id,
-      startTime: m.start_time,
-      runName: m.run_name,
-      tags: tagList(m.tags),
-    });
-    return { run: runJson(run, { outputs: false }) };
-  });
+  endpoint(app, 'POST', '/mlflow/runs/create', CreateRun, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, CreateRun);
+      const run = runs.create({
+        experimentId: m.experiment_id,
+        userId: m.user_id,
+        startTime: m.start_time,
+        runName: m.run_name,
+        tags: tagList(m.tags),
+      });
+      return { run: runJson(run, { outputs: false }) };
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/update', UpdateRun, (req) => {
-    const m = readMessage(req, UpdateRun);
-    const info = runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
-    return { run_info: runInfoJson(info) };
-  });
+  endpoint(app, 'POST', '/mlflow/runs/update', UpdateRun, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, UpdateRun);
+      const info = runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
+      return { run_info: runInfoJson(info) };
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/delete', RunIdOnly, (req) => {
-    runs.delete(readMessage(req, RunIdOnly).run_id!);
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/delete', RunIdOnly, (req) =>
+    writes.run(() => {
+      runs.delete(readMessage(req, RunIdOnly).run_id!);
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/restore', RunIdOnly, (req) => {
-    runs.restore(readMessage(req, RunIdOnly).run_id!);
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/restore', RunIdOnly, (req) =>
+    writes.run(() => {
+      runs.restore(readMessage(req, RunIdOnly).run_id!);
+      return {};
+    }),
+  );
 
   endpoint(app, 'GET', '/mlflow/runs/get', RunIdOnly, (req) => ({ run: runJson(runs.get(readMessage(req, RunIdOnly).run_id!)) }));
 
@@ -120,63 +128,79 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
     });
   });
 
-  endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) => {
-    const m = readMessage(req, SetTag);
-    runs.setTag(m.run_id!, m.key, m.value ?? '');
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, SetTag);
+      runs.setTag(m.run_id!, m.key, m.value ?? '');
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/delete-tag', DeleteTag, (req) => {
-    const m = readMessage(req, DeleteTag);
-    runs.deleteTag(m.run_id!, m.key!);
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/delete-tag', DeleteTag, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, DeleteTag);
+      runs.deleteTag(m.run_id!, m.key!);
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/log-metric', LogMetric, (req) => {
-    const m = readMessage(req, LogMetric);
-    logging.logMetric(m.run_id!, toMetric(m));
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/log-metric', LogMetric, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogMetric);
+      logging.logMetric(m.run_id!, toMetric(m));
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/log-parameter', LogParam, (req) => {
-    const m = readMessage(req, LogParam);
-    logging.logParam(m.run_id!, m.key, m.value ?? '');
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/log-parameter', LogParam, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogParam);
+      logging.logParam(m.run_id!, m.key, m.value ?? '');
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/log-batch', LogBatch, (req) => {
-    const m = readMessage(req, LogBatch);
-    logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/log-batch', LogBatch, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogBatch);
+      logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/log-inputs', LogInputs, (req) => {
-    const m = readMessage(req, LogInputs);
-    const datasets = (m.datasets ?? []).map((d) => ({
-      tags: tagList(d.tags),
-      dataset: {
-        // Absent strings read as "" (proto defaults): MLflow stores such datasets as they are.
-        name: d.dataset?.name ?? '',
-        digest: d.dataset?.digest ?? '',
-        sourceType: d.dataset?.source_type ?? '',
-        source: d.dataset?.source ?? '',
-        schema: d.dataset?.schema,
-        profile: d.dataset?.profile,
-      },
-    }));
-    logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/log-inputs', LogInputs, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogInputs);
+      const datasets = (m.datasets ?? []).map((d) => ({
+        tags: tagList(d.tags),
+        dataset: {
+          // Absent strings read as "" (proto defaults): MLflow stores such datasets as they are.
+          name: d.dataset?.name ?? '',
+          digest: d.dataset?.digest ?? '',
+          sourceType: d.dataset?.source_type ?? '',
+          source: d.dataset?.source ?? '',
+          schema: d.dataset?.schema,
+          profile: d.dataset?.profile,
+        },
+      }));
+      logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/log-model', LogModel, (req) => {
-    const m = readMessage(req, LogModel);
-    logging.recordLoggedModel(m.run_id!, m.model_json!);
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/log-model', LogModel, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogModel);
+      logging.recordLoggedModel(m.run_id!, m.model_json!);
+      return {};
+    }),
+  );
 
-  endpoint(app, 'POST', '/mlflow/runs/outputs', LogOutputs, (req) => {
-    const m = readMessage(req, LogOutputs);
-    logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
-    return {};
-  });
+  endpoint(app, 'POST', '/mlflow/runs/outputs', LogOutputs, (req) =>
+    writes.run(() => {
+      const m = readMessage(req, LogOutputs);
+      logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
+      return {};
+    }),
+  );
 }

@@ -7,6 +7,7 @@ import { MetricHistory } from './history.js';
 import { LoggedModelStore } from './logged-models.js';
 import { RunLogging } from './logging.js';
 import { RunStore } from './runs.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface TrackingStore {
   readonly db: Db;
@@ -17,6 +18,8 @@ export interface TrackingStore {
   readonly loggedModels: LoggedModelStore;
   /** Worker threads for the heavy reads (server/reads/); null for an in-memory database, which they cannot open. */
   readonly reads: ReadPool | null;
+  /** Run writes in arrival order, in bounded slices of the event loop (server/store/write-queue.ts). */
+  readonly writes: WriteQueue;
   close(): void;
 }
 
@@ -40,6 +43,7 @@ export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): 
     history: new MetricHistory(db.sqlite),
     loggedModels,
     reads,
+    writes: new WriteQueue(),
     close: () => {
       reads?.close();
       checkpointer?.close();
