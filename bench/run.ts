@@ -42,6 +42,8 @@ interface Args {
   keep: boolean;
   /** Another build's dist/cli.js to run as Minflow (before/after comparisons). */
   minflowCli: string | undefined;
+  /** Rewrite the report from a run's saved results (test-results/bench-*.json) instead of running. */
+  render: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Args {
   let profile: string | null = null;
   let keep = false;
   let minflowCli: string | undefined;
+  let render: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -69,18 +72,20 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--profile') profile = path.join(ROOT, 'test-results', 'bench-profile');
     else if (a === '--keep') keep = true;
     else if (a.startsWith('--minflow-cli')) minflowCli = path.resolve(value());
+    else if (a.startsWith('--render')) render = path.resolve(value());
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep] [--minflow-cli other/dist/cli.js]\n' +
+        'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep] [--minflow-cli other/dist/cli.js] [--render test-results/bench-full.json]\n' +
           '  full run → bench/RESULTS.md; --quick → test-results/bench-quick.md; a partial run → test-results/bench-partial.md\n' +
-          '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/',
+          '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/\n' +
+          "  --render: rewrite a run's report from its saved results (bench/RESULTS.md for a full run), without running",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   const partial = only.length < 2 || workloads !== null || profile !== null || minflowCli !== undefined;
   out ??= quick ? 'test-results/bench-quick.md' : partial ? 'test-results/bench-partial.md' : 'bench/RESULTS.md';
-  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli };
+  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli, render };
 }
 
 function tryRun(file: string, args: string[]): string {
@@ -123,8 +128,9 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
   const wanted = (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
   log('starting');
   const nodeArgs = args.profile && name === 'minflow' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
-  const server = await startServer(name, path.join(workDir, name), { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined });
-  const seedPool = makePool(server.url, SEED_CONCURRENCY);
+  const startOptions = { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined };
+  let server = await startServer(name, path.join(workDir, name), startOptions);
+  let seedPool = makePool(server.url, SEED_CONCURRENCY);
   try {
     log(`healthy after ${server.startupMs.toFixed(0)} ms (pid ${server.pid}, data in ${server.dataDir})`);
     await new Promise((r) => setTimeout(r, 2000));
@@ -132,12 +138,22 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     results.workloads.push({ kind: 'startup', id: '10', startupMs: server.startupMs, idleRssMiB });
     log(`  10  healthy in ${server.startupMs.toFixed(0)} ms, idle RSS ${idleRssMiB.toFixed(0)} MiB`);
 
-    const api = apiClient(seedPool);
+    let api = apiClient(seedPool);
     // Only the reads (5-8) need the data set: a partial run of writes skips the seeding.
     const needsData = ['5a', '5b', '6a', '6b', '7', '8'].some(wanted);
     const seeded: Seeded = needsData
       ? await seed(api, sizes, SEED_CONCURRENCY, log)
       : { searchExperimentId: '', uiExperimentId: '', historyRunId: '', chartRunIds: [], experimentCount: 1, seconds: {}, retries: 0 };
+    if (needsData) {
+      // The workloads start on a fresh process over the seeded data, as after a deploy, so that what the
+      // seeding left behind in a process (caches, pools, heap) does not count. Both servers alike.
+      await seedPool.close();
+      await server.stop();
+      server = await startServer(name, path.join(workDir, name), { ...startOptions, keepLog: true });
+      seedPool = makePool(server.url, SEED_CONCURRENCY);
+      api = apiClient(seedPool);
+      log(`restarted on the seeded data: healthy after ${server.startupMs.toFixed(0)} ms`);
+    }
     results.seedSeconds = seeded.seconds;
     results.seedRetries = seeded.retries;
     const ctx: Context = { server, api, sizes, seeded, experiments: seeded.experimentCount, log };
@@ -197,8 +213,24 @@ function workloadFailures(name: ServerName, w: WorkloadResult): string[] {
   return out;
 }
 
+function notesFor(quick: boolean): string[] {
+  return quick ? ['Quick mode checks that every workload runs and answers correctly; its figures are not comparable with a full run.'] : [];
+}
+
+/** --render: the report of a finished run, written again from its JSON (e.g. after the report's layout changed). */
+function renderSaved(file: string, out: string | null): void {
+  const { env, results } = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Environment; results: ServerResults[] };
+  const target = out ?? path.join(ROOT, env.mode === 'quick' ? 'test-results/bench-quick.md' : 'bench/RESULTS.md');
+  fs.writeFileSync(target, renderMarkdown(env, results, notesFor(env.mode === 'quick')));
+  console.log(`bench: ${path.relative(ROOT, target)} rewritten from ${path.relative(ROOT, file)}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    renderSaved(args.render, process.argv.some((a) => a.startsWith('--out')) ? args.out : null);
+    return;
+  }
   const sizes = args.quick ? QUICK : FULL;
   const loadBefore = loadAverage();
   console.log(`bench: ${args.quick ? 'quick' : 'full'} run, load average ${loadBefore}, results → ${path.relative(ROOT, args.out)}`);
@@ -227,9 +259,7 @@ async function main(): Promise<void> {
   }
   env.totalSeconds = (performance.now() - t0) / 1000;
 
-  const notes: string[] = [];
-  if (args.quick) notes.push('Quick mode checks that every workload runs and answers correctly; its figures are not comparable with a full run.');
-  const markdown = renderMarkdown(env, results, notes);
+  const markdown = renderMarkdown(env, results, notesFor(args.quick));
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, markdown);
   const json = path.join(ROOT, 'test-results', `bench-${args.quick ? 'quick' : 'full'}.json`);

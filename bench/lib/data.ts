@@ -38,7 +38,7 @@ export const FULL: Sizes = {
   artifactMiB: 1024,
   warmupMs: 2_000,
   durationMs: 10_000,
-  readDurationMs: 15_000,
+  readDurationMs: 10_000,
   checkEvery: 4,
 };
 

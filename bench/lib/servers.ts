@@ -103,6 +103,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Another build's dist/cli.js, to compare two versions of Minflow (before/after a change). */
   cli?: string;
+  /** Append to the data directory's server.log instead of starting it afresh (a restart). */
+  keepLog?: boolean;
   timeoutMs?: number;
 }
 
@@ -112,7 +114,7 @@ export async function startServer(name: ServerName, dataDir: string, options: St
   const port = await freePort();
   const { file, args } = command(name, port, dataDir, options.nodeArgs ?? [], options.cli);
   // Server logs go straight to a file: the harness never spends CPU reading them.
-  const log = fs.openSync(path.join(dataDir, 'server.log'), 'w');
+  const log = fs.openSync(path.join(dataDir, 'server.log'), options.keepLog ? 'a' : 'w');
   const t0 = performance.now();
   const child = spawn(file, args, { cwd: dataDir, stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
