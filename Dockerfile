@@ -4,8 +4,9 @@
 #   docker build -t minflow --build-arg WITH_MLFLOW_UI=false .  # API only
 #   docker run -p 5000:5000 -v "$PWD/mlruns:/mlruns" minflow     # flags after the image go to `minflow server`
 #
-# test/e2e/dockerfile.test.ts checks this file and carries out its build without a Docker engine; its RUN
-# commands therefore use paths relative to WORKDIR only (the apt-get line aside).
+# test/e2e/dockerfile.test.ts checks this file and test/e2e/docker-image.test.ts carries out its build
+# without a Docker engine; its RUN commands therefore use paths relative to WORKDIR only (the apt-get
+# line aside).
 
 # true: copy the official UI build out of the mlflow wheel (the version Minflow is tested against,
 # test/compat/requirements.txt); false: no UI, `/` explains how to get one.

@@ -1,6 +1,7 @@
 // `npm run demo`: starts the server on :5000 with the embedded defaults (./mlruns), trains the churn
 // models on a synthetic table in the abt.csv layout through client/ (runs, datasets, plots, logged
-// models, a registered version with @challenger / @production), then keeps serving until Ctrl-C.
+// models, a registered version with @challenger / @production), then keeps serving until Ctrl-C. With no
+// mlflow installed it first fetches the official UI from the pinned wheel (server/ui/wheel-ui.ts).
 import { buildApp } from '../server/app.js';
 import { parseServerArgs } from '../server/config.js';
 import { ProgressBar } from '../trainer/cli/progress.js';
@@ -12,6 +13,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { parseModelUri } from '../serving/model-uri.js';
 import { startScoringServer, type ScoringServer } from '../serving/serve.js';
+import { locateUiBuild } from '../server/ui/locate-build.js';
+import { cachedUiDir, fetchUiFromWheel } from '../server/ui/wheel-ui.js';
+import { MLFLOW_COMPATIBLE_VERSION } from '../server/version.js';
 
 /** Rows of the synthetic table: about the size of the seed's abt.csv (4055 rows). */
 export const DEMO_ROWS = 4000;
@@ -23,6 +27,8 @@ Starts the Minflow server (default http://127.0.0.1:5000, data in ./mlruns), tra
 layout, logs them to experiment "churn", registers the best as a version of model "churn" (@challenger,
 and @production when it beats the current one), starts the scoring server for models:/churn@production
 on the next port (default 5001), prints where to look, and keeps serving until Ctrl-C.
+Without an installed mlflow it first fetches the official UI from the mlflow wheel (pip, no
+dependencies) into ~/.cache/minflow/mlflow-ui, once.
 Server options are those of \`minflow server --help\`.`;
 
 /** Two rows of the abt layout, as a client would send them, for the printed example request. */
@@ -44,13 +50,32 @@ export async function trainDemoModels(trackingUri: string, progress = new Progre
   }
 }
 
+/**
+ * The official UI for the demo: an installed mlflow's, or else the pinned wheel's, fetched once into the
+ * user's cache. Without pip or a network the demo goes on without a UI and says how to add one.
+ */
+async function ensureUi(): Promise<string | null> {
+  const found = await locateUiBuild(null);
+  if (found.dir) return found.dir;
+  process.stdout.write(`The MLflow UI is not installed: fetching it from the mlflow ${MLFLOW_COMPATIBLE_VERSION} wheel into ${cachedUiDir()} (once, ~30 MB)…\n`);
+  try {
+    return await fetchUiFromWheel();
+  } catch (e) {
+    process.stdout.write(
+      `Could not fetch it (${(e as Error).message}).\nThe API works without it; for the UI: python3 -m venv .venv && .venv/bin/pip install mlflow==${MLFLOW_COMPATIBLE_VERSION}, then run the demo again.\n\n`,
+    );
+    return null;
+  }
+}
+
 export async function runDemo(argv: string[]): Promise<void> {
   if (argv.includes('--help')) {
     process.stdout.write(`${HELP}\n`);
     return;
   }
   const config = parseServerArgs(argv);
-  const app = await buildApp({ ...config, logLevel: 'warn' });
+  const uiDir = config.uiDir ?? (await ensureUi());
+  const app = await buildApp({ ...config, uiDir, logLevel: 'warn' });
   await app.listen({ host: config.host, port: config.port });
   const url = `http://${config.host}:${config.port}${config.staticPrefix}`;
   let scoring: ScoringServer | null = null;

@@ -8,8 +8,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../store/db.js';
+import { cachedUiDir } from './wheel-ui.js';
 
-export type UiBuildSource = 'flag' | 'virtualenv' | 'python' | 'none';
+export type UiBuildSource = 'flag' | 'virtualenv' | 'cache' | 'python' | 'none';
 
 export interface UiBuild {
   /** The build directory (it holds index.html), or null when none was found. */
@@ -57,7 +58,7 @@ function candidateVirtualenvs(cwd: string, env: NodeJS.ProcessEnv): string[] {
   return [...new Set(venvs.filter((v): v is string => !!v).map((v) => path.resolve(v)))];
 }
 
-/** The fast, synchronous part: the flag, then virtualenvs on disk. null = ask python. */
+/** The fast, synchronous part: the flag, then virtualenvs on disk, then the user's cache. null = ask python. */
 export function findUiBuildOnDisk(uiDir: string | null, cwd = process.cwd(), env = process.env): UiBuild | null {
   if (uiDir) {
     if (hasIndex(uiDir)) return { dir: uiDir, source: 'flag' };
@@ -67,6 +68,9 @@ export function findUiBuildOnDisk(uiDir: string | null, cwd = process.cwd(), env
     const dir = buildInVirtualenv(venv);
     if (dir) return { dir, source: 'virtualenv' };
   }
+  // What `npm run demo` fetched from the pinned wheel on a machine without mlflow (wheel-ui.ts).
+  const cached = cachedUiDir(env);
+  if (hasIndex(cached)) return { dir: cached, source: 'cache' };
   return null;
 }
 

@@ -2,7 +2,8 @@
 // tarball installed into an empty project (`npm init -y && npm install <tgz>`, better-sqlite3 compiled
 // there), then every command through `npx minflow`: the help of each, a server on a free port, a
 // training run against it, the scoring server on the model it registered — nothing read from this
-// checkout. `npx --no -- minflow` never falls back to a registry package of the same name.
+// checkout. `npx --no -- minflow` never falls back to a registry package of the same name. Last, the
+// demo as a newcomer without mlflow runs it: it fetches the official UI from the pinned wheel.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,10 @@ let app: string;
 let packed: string[];
 const timings: Record<string, number> = {};
 const started: ChildProcess[] = [];
+
+function pinnedMlflow(): string {
+  return /^mlflow==(\S+)\s*$/m.exec(fs.readFileSync(path.join(ROOT, 'test', 'compat', 'requirements.txt'), 'utf8'))![1]!;
+}
 
 function npx(args: string[], timeoutMs = 60_000) {
   return run('npx', ['--no', '--', 'minflow', ...args], { cwd: app, env: cleanEnv(), timeoutMs });
@@ -125,6 +130,42 @@ describe('the npm package', () => {
     for (const p of predictions) expect(p.prediction).toBe(p.probability > 0.5 ? 1 : 0);
     await stopGroup(serving.child);
     await stopGroup(server.child);
+  });
+
+  it('`npx minflow demo` on a machine without mlflow fetches the official UI from the pinned wheel and serves it with the trained models', async () => {
+    // A newcomer's machine: no virtualenv beside the package or in the working directory, no mlflow for
+    // python3, an empty user cache. The demo fetches the UI once (pip, no dependencies) into the cache.
+    const cache = path.join(work, 'xdg-cache');
+    const cwd = path.join(work, 'demo');
+    fs.mkdirSync(cwd);
+    const port = await freePort();
+    const child = spawn(path.join(app, 'node_modules', '.bin', 'minflow'), ['demo', '--port', String(port)], {
+      cwd,
+      env: cleanEnv({ XDG_CACHE_HOME: cache, VIRTUAL_ENV: '' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    started.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 300_000;
+    while (!out.includes('Press Ctrl-C to stop.')) {
+      if (child.exitCode !== null) throw new Error(`demo exited ${child.exitCode}\n${out}`);
+      if (Date.now() > deadline) throw new Error(`demo not ready after 300 s\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(out).toContain('The MLflow UI is not installed: fetching it from the mlflow');
+    expect(out).not.toContain('Could not fetch it');
+    const build = path.join(cache, 'minflow', 'mlflow-ui', pinnedMlflow());
+    const index = fs.readFileSync(path.join(build, 'index.html'), 'utf8');
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe(index); // the wheel's UI, not the "UI not installed" page
+    expect(fs.readdirSync(path.dirname(build))).toEqual([pinnedMlflow()]); // no temporary leftovers
+    const models = await fetch(`http://127.0.0.1:${port}/ajax-api/2.0/mlflow/registered-models/search`);
+    expect(((await models.json()) as { registered_models: { name: string }[] }).registered_models.map((m) => m.name)).toEqual(['churn']);
+    await stopGroup(child);
   });
 
   it('starts the forest’s worker threads from the package’s dist', async () => {

@@ -1,4 +1,4 @@
-// Shared by the packaging tests (test/e2e/dockerfile.test.ts, test/e2e/npm-pack.test.ts): a clean copy of
+// Shared by the packaging tests (test/e2e/docker-image.test.ts, test/e2e/npm-pack.test.ts): a clean copy of
 // the repository, an environment without npm's and vitest's own variables, and child processes whose
 // output is kept for failure messages.
 import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
