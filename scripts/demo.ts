@@ -57,7 +57,7 @@ export async function trainDemoModels(trackingUri: string, progress = new Progre
 async function ensureUi(): Promise<string | null> {
   const found = await locateUiBuild(null);
   if (found.dir) return found.dir;
-  process.stdout.write(`The MLflow UI is not installed: fetching it from the mlflow ${MLFLOW_COMPATIBLE_VERSION} wheel into ${cachedUiDir()} (once, ~30 MB)…\n`);
+  process.stdout.write(`The MLflow UI is not installed: fetching it from the mlflow ${MLFLOW_COMPATIBLE_VERSION} wheel into ${cachedUiDir()} (once, a 12 MB download)…\n`);
   try {
     return await fetchUiFromWheel();
   } catch (e) {
