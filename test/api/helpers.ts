@@ -236,3 +236,11 @@ export function asMap(list: TagJson[] | undefined): Record<string, string> {
 export function byKey<T extends { key: string }>(list: T[] | undefined): T[] {
   return [...(list ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
+
+/** MLflow's message for a metric, param or tag name with characters it does not allow. */
+export const BAD_CHARS =
+  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
+
+/** MLflow's message for a name that normalises, as a path, to another name. */
+export const resolvesTo = (to: string): string =>
+  `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${to}'`;
