@@ -102,7 +102,7 @@ function requestFor(o: Operation): fc.Arbitrary<Request> {
   const query = fc.oneof(
     { weight: 5, arbitrary: fc.tuple(...queryParams.map((p) => fc.option(queryValue(p.schema, doc, pools, p.name).map((v) => [p.name, v] as [string, string | string[]]), { nil: undefined }))) },
     { weight: 1, arbitrary: fc.array(fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 30 })), { maxLength: 4 }) },
-  ).map((entries) => entries.filter((e): e is [string, string | string[]] => e !== undefined));
+  ).map((entries: ([string, string | string[]] | undefined)[]) => entries.filter((e): e is [string, string | string[]] => e !== undefined));
   const body = bodySchema
     ? fc.oneof({ weight: 6, arbitrary: valueFor(bodySchema, doc, pools).map(asText) }, { weight: 2, arbitrary: oddBody })
     : fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: oddBody });

@@ -90,16 +90,16 @@ export async function startRegistryApi(overrides: Partial<Config> = {}): Promise
   }
   await app.ready();
   const request: RegistryApi['request'] = async (opts) => toReply(await app.inject(opts));
-  const withBody = (method: 'POST' | 'PATCH' | 'DELETE', rpc: string, body: unknown, headers: Record<string, string> = {}) =>
-    request({ method, url: resolve(rpc), payload: JSON.stringify(body ?? {}), headers });
+  const withBody = <T,>(method: 'POST' | 'PATCH' | 'DELETE', rpc: string, body: unknown, headers: Record<string, string> = {}) =>
+    request<T>({ method, url: resolve(rpc), payload: JSON.stringify(body ?? {}), headers });
   return {
     app,
     config,
     request,
-    post: (rpc, body) => withBody('POST', rpc, body, { 'content-type': 'application/json' }),
+    post: <T,>(rpc: string, body?: unknown) => withBody<T>('POST', rpc, body, { 'content-type': 'application/json' }),
     get: (rpc, query) => request({ method: 'GET', url: `${resolve(rpc)}${queryString(query)}` }),
-    patch: (rpc, body) => withBody('PATCH', rpc, body),
-    del: (rpc, body) => withBody('DELETE', rpc, body),
+    patch: <T,>(rpc: string, body?: unknown) => withBody<T>('PATCH', rpc, body),
+    del: <T,>(rpc: string, body?: unknown) => withBody<T>('DELETE', rpc, body),
     async close() {
       await app.close();
       fs.rmSync(artifactsDestination, { recursive: true, force: true });
