@@ -59,7 +59,7 @@ export interface LoadOptions {
 export class RunLoader {
   private readonly statements;
 
-  constructor(private readonly sqlite: Sqlite) {
+  constructor(sqlite: Sqlite) {
     const ids = '(SELECT value FROM json_each(?))';
     // `j.key` is the run's index in the (duplicate-free) id list; rows keep their table's insertion
     // order within each run, as MLflow returns them.
