@@ -24,9 +24,17 @@ function label(n: Node): string {
 
 function main(): void {
   const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
-  if (!file) throw new Error('usage: bench/profile-summary.ts <file.cpuprofile> [--top N]');
+  const usage = 'usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [--top N]';
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(`${usage}\n  the functions with the most self time, and Minflow's with the most inclusive time`);
+    return;
+  }
   const topIndex = args.indexOf('--top');
+  const file = args.find((a, i) => !a.startsWith('--') && !(topIndex >= 0 && i === topIndex + 1));
+  if (!file) {
+    console.error(usage);
+    process.exit(2);
+  }
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 30;
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -23,6 +23,7 @@ import { splitDataset } from '../trainer/data/split.js';
 import { generateSyntheticAbt, writeAbtCsv } from '../trainer/data/synthetic.js';
 import { saveModel } from '../trainer/mlflow-model/format.js';
 import { RandomForestClassifier } from '../trainer/models/random-forest.js';
+import { signalGroup, stopGroup } from './lib/process-group.js';
 import { poolResults, runLoad, type LoadResult } from './serving-load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +34,14 @@ const flag = (name: string): string | undefined => {
   const k = args.indexOf(name);
   return k >= 0 ? args[k + 1] : undefined;
 };
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(
+    'usage: npx tsx bench/serving.ts [--quick] [--data path/to/abt.csv] [--out file.md]\n' +
+      '  minflow serve vs mlflow models serve on the same 500-tree forest and requests (needs npm run build and .venv)\n' +
+      '  full run → bench/SERVING.md; --quick (shorter windows, one mlflow worker setting) → test-results/serving-quick.md',
+  );
+  process.exit(0);
+}
 const QUICK = args.includes('--quick');
 const SEED_ABT = path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv');
 const OUT = flag('--out') ?? (QUICK ? path.join(ROOT, 'test-results', 'serving-quick.md') : path.join(ROOT, 'bench', 'SERVING.md'));
@@ -109,26 +118,6 @@ async function waitForPing(url: string, child: ChildProcess, output: () => strin
     }
     if (Date.now() > deadline) fail(`no /ping from ${url} after ${timeoutMs / 1000} s\n${output()}`);
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
-  try {
-    process.kill(-child.pid!, 'SIGKILL'); // workers left in the group, if any
-  } catch {
-    // none left
   }
 }
 
@@ -215,6 +204,13 @@ async function main(): Promise<void> {
   const answers = new Map<string, number[]>();
   const rss = new Map<string, number>();
   const running: { spec: ServerSpec; url: string; child: ChildProcess }[] = [];
+  // Ctrl-C: the servers run in their own process groups and would outlive this script.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const { child } of running) signalGroup(child, 'SIGKILL');
+      process.exit(130);
+    });
+  }
   const windows = new Map<string, LoadResult[]>();
   const cellKey = (label: string, s: Scenario): string => `${label}|${s.rows}|${s.concurrency}`;
   try {
@@ -256,7 +252,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const { child } of running) await stopGroup(child);
+    for (const { child } of running) await stopGroup(child, 10_000);
   }
   const loadAvgEnd = os.loadavg();
   const measured: Measured[] = servers.flatMap((spec) =>

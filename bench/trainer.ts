@@ -27,6 +27,14 @@ const flag = (name: string): string | undefined => {
   const k = args.indexOf(name);
   return k >= 0 ? args[k + 1] : undefined;
 };
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(
+    'usage: npx tsx bench/trainer.ts [--quick] [--data path/to/abt.csv] [--cap seconds] [--repeat n]\n' +
+      '  fit time and test AUC of our tree, forest and ensemble, ml-cart / ml-random-forest (time-capped) and scikit-learn → bench/TRAINER.md\n' +
+      '  --quick: one repetition, 20 s cap for the JS baselines, no ml-random-forest at 500 trees',
+  );
+  process.exit(0);
+}
 const QUICK = args.includes('--quick');
 const DATA = flag('--data') ?? path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv');
 const CAP_S = Number(flag('--cap') ?? (QUICK ? 20 : 120));

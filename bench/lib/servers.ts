@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { signalGroup, stopGroup } from './process-group.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -88,13 +89,7 @@ const started = new Set<ChildProcess>();
 
 /** Kills every server this process started (its whole process group): for crashes and Ctrl-C. */
 export function killAllStarted(): void {
-  for (const child of started) {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const child of started) signalGroup(child, 'SIGKILL');
   started.clear();
 }
 
@@ -131,7 +126,7 @@ export async function startServer(name: ServerName, dataDir: string, options: St
     if (await healthy(url)) break;
     if (exited) throw new Error(`${name} exited before answering /health; see ${path.join(dataDir, 'server.log')}`);
     if (performance.now() - t0 > timeoutMs) {
-      process.kill(-child.pid!, 'SIGKILL');
+      signalGroup(child, 'SIGKILL');
       throw new Error(`${name} not healthy after ${timeoutMs} ms; see ${path.join(dataDir, 'server.log')}`);
     }
     await new Promise((r) => setTimeout(r, 10));
@@ -148,28 +143,7 @@ export async function startServer(name: ServerName, dataDir: string, options: St
     rss,
     async stop() {
       rss.stop();
-      if (!exited) {
-        try {
-          process.kill(-child.pid!, 'SIGTERM');
-        } catch {
-          // gone
-        }
-        const killer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }, 5_000);
-        await exit;
-        clearTimeout(killer);
-      }
-      // The uvicorn workers may outlive their parent by a moment: the group goes too.
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already empty
-      }
+      await stopGroup(child, 5_000, exit);
       started.delete(child);
     },
   };
