@@ -12,7 +12,7 @@ import { DecisionTreeClassifier } from '../../trainer/models/decision-tree.js';
 import { RandomForestClassifier } from '../../trainer/models/random-forest.js';
 import type { Classifier } from '../../trainer/models/classifier.js';
 import { builtCli, tempDir } from '../helpers/paths.js';
-import { freePort, waitForHealth } from '../helpers/server-process.js';
+import { freePort, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 export interface TestModel {
   dir: string;
@@ -128,37 +128,8 @@ export async function invoke(url: string, body: string, contentType = 'applicati
 
 /**
  * A tracking server on a given port and data directory — the restart of one that was stopped, so a
- * scoring server configured with its URL finds it again. (startServer always picks a new port.)
+ * scoring server configured with its URL finds it again.
  */
-export async function restartTrackingServer(dataDir: string, port: number): Promise<{ url: string; stop(): Promise<void>; output(): string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      builtCli(),
-      'server',
-      '--port',
-      String(port),
-      '--backend-store-uri',
-      `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
-      '--artifacts-destination',
-      path.join(dataDir, 'artifacts'),
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 15_000, () => out);
-  return {
-    url,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function restartTrackingServer(dataDir: string, port: number): Promise<ServerProcess> {
+  return startServer({ dataDir, port });
 }

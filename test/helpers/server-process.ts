@@ -42,6 +42,8 @@ export async function waitForHealth(url: string, timeoutMs: number, output: () =
 
 export interface StartOptions {
   dataDir?: string;
+  /** A given port, e.g. to restart a stopped server where its clients expect it; default a free one. */
+  port?: number;
   args?: string[];
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
@@ -49,7 +51,7 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDir('server');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
     [
