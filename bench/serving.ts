@@ -12,7 +12,6 @@
 // test-results/serving-quick.md unless --out says otherwise. The full run writes bench/SERVING.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,7 @@ import { generateSyntheticAbt, writeAbtCsv } from '../trainer/data/synthetic.js'
 import { saveModel } from '../trainer/mlflow-model/format.js';
 import { RandomForestClassifier } from '../trainer/models/random-forest.js';
 import { signalGroup, stopGroup } from './lib/process-group.js';
+import { freePort } from './lib/servers.js';
 import { poolResults, runLoad, type LoadResult } from './serving-load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,17 +77,6 @@ interface Measured {
 function fail(message: string): never {
   process.stderr.write(`bench/serving: ${message}\n`);
   process.exit(1);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resident memory of a process group (the server and any workers it forked), in MiB. */
