@@ -1,0 +1,39 @@
+// The places where SQLite and PostgreSQL SQL differ, named once. Search compilers and entity stores
+// ask the dialect for these fragments; everything else they write is portable SQL.
+export interface Dialect {
+  readonly name: 'sqlite' | 'postgres';
+  /**
+   * A FROM item over a JSON array parameter (one `?`) with columns `key` (0-based position) and
+   * `value` (text). Id lists go in as one JSON parameter: no placeholder limit, one cached statement.
+   */
+  jsonEach(alias: string): string;
+  /** `(SELECT value FROM <json array ?>)` for `x IN …`; `cast` types the values for integer columns. */
+  jsonValues(cast?: 'integer'): string;
+  /** An ORDER BY key for a table's physical (insertion) order: SQLite's rowid, PostgreSQL's ctid. */
+  rowOrder(alias: string): string;
+  /**
+   * Appended to every LIKE: SQLite's LIKE has no escape character and PostgreSQL's is backslash;
+   * `ESCAPE ''` makes PostgreSQL match SQLite (and MLflow on SQLite): `\` is an ordinary character.
+   */
+  readonly likeEscape: string;
+  /** Appended to a text ORDER BY key: byte order on both (SQLite BINARY; PostgreSQL "C" collation). */
+  readonly textOrder: string;
+}
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  jsonEach: (alias) => `json_each(?) ${alias}`,
+  jsonValues: () => '(SELECT value FROM json_each(?))',
+  rowOrder: (alias) => `${alias}.rowid`,
+  likeEscape: '',
+  textOrder: '',
+};
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  jsonEach: (alias) => `(SELECT e.value, e.ordinality - 1 AS key FROM json_array_elements_text(?::json) WITH ORDINALITY e(value, ordinality)) ${alias}`,
+  jsonValues: (cast) => (cast ? `(SELECT value::${cast === 'integer' ? 'bigint' : cast} FROM json_array_elements_text(?::json))` : '(SELECT value FROM json_array_elements_text(?::json))'),
+  rowOrder: (alias) => `${alias}.ctid`,
+  likeEscape: " ESCAPE ''",
+  textOrder: ' COLLATE "C"',
+};

@@ -1,0 +1,111 @@
+// The SQLite engine: one better-sqlite3 connection behind the async SqlEngine interface. Statements
+// run synchronously (better-sqlite3 is synchronous and fast) and hand back settled promises; a
+// transaction holds a FIFO lock across its awaits, and statements from other async contexts wait
+// for it, so the single connection never mixes two requests' work.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Database from 'better-sqlite3';
+import { sqliteDialect } from './dialect.js';
+import { TxLock } from './tx-lock.js';
+import type { RunResult, SqlEngine, SqlParam } from './types.js';
+
+/** Statement texts are few (search SQL varies by filter shape, not by value): bound the cache anyway. */
+const STATEMENT_CACHE_LIMIT = 2000;
+
+export class SqliteEngine implements SqlEngine {
+  readonly dialect = sqliteDialect;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly lock = new TxLock();
+  private readonly context = new AsyncLocalStorage<object>();
+  private readonly token = {};
+
+  constructor(readonly connection: Database.Database) {}
+
+  inTransaction(): boolean {
+    return this.context.getStore() === this.token;
+  }
+
+  all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    return this.exec(() => {
+      const stmt = this.prepare(sql);
+      stmt.raw(false);
+      return stmt.all(...params) as T[];
+    });
+  }
+
+  get<T>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+    return this.exec(() => {
+      const stmt = this.prepare(sql);
+      stmt.raw(false);
+      return stmt.get(...params) as T | undefined;
+    });
+  }
+
+  values<T extends unknown[]>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    return this.exec(() => this.prepare(sql).raw(true).all(...params) as T[]);
+  }
+
+  run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
+    return this.exec(() => ({ changes: this.prepare(sql).run(...params).changes }));
+  }
+
+  async transaction<T>(fn: () => Promise<T>, mode: 'write' | 'read' = 'write'): Promise<T> {
+    if (this.inTransaction()) return fn();
+    if (!this.lock.tryAcquire()) await this.lock.acquire();
+    try {
+      this.connection.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+      let result: T;
+      try {
+        result = await this.context.run(this.token, fn);
+      } catch (e) {
+        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+        throw e;
+      }
+      this.connection.exec('COMMIT');
+      return result;
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.connection.open) this.connection.close();
+  }
+
+  /** Runs a statement now when this context owns the connection (or nobody does), else after the lock. */
+  private exec<T>(work: () => T): Promise<T> {
+    if (this.inTransaction()) return settle(work);
+    if (this.lock.tryAcquire()) {
+      try {
+        return settle(work);
+      } finally {
+        this.lock.release();
+      }
+    }
+    return this.lock.acquire().then(() => {
+      try {
+        return work();
+      } finally {
+        this.lock.release();
+      }
+    });
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear();
+      stmt = this.connection.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
