@@ -18,6 +18,11 @@ export interface Dialect {
   readonly likeEscape: string;
   /** Appended to a text ORDER BY key: byte order on both (SQLite BINARY; PostgreSQL "C" collation). */
   readonly textOrder: string;
+  /**
+   * Appended to a SELECT that must lock its rows until the transaction ends (PostgreSQL FOR UPDATE).
+   * Empty on SQLite, where a write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+   */
+  readonly forUpdate: string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -27,6 +32,7 @@ export const sqliteDialect: Dialect = {
   rowOrder: (alias) => `${alias}.rowid`,
   likeEscape: '',
   textOrder: '',
+  forUpdate: '',
 };
 
 export const postgresDialect: Dialect = {
@@ -36,4 +42,5 @@ export const postgresDialect: Dialect = {
   rowOrder: (alias) => `${alias}.ctid`,
   likeEscape: " ESCAPE ''",
   textOrder: ' COLLATE "C"',
+  forUpdate: ' FOR UPDATE',
 };
