@@ -40,6 +40,11 @@ export interface Dataset extends FeatureMatrix {
   extra: Map<string, (string | null)[]>;
   /** `abt` when the seed's layout was recognised (features = columns[2:-1]). */
   layout: 'abt' | 'generic';
+  /**
+   * Numeric features written as integers in every row of the file (no blanks, no "1.0"): the columns
+   * pandas reads as int64, which the model signature types `long`. Absent for tables not read from text.
+   */
+  int64Features?: string[];
 }
 
 export interface LoadOptions {
@@ -171,8 +176,11 @@ function buildDataset(table: RawTable, p: Plan, options: LoadOptions): Dataset {
   const { y, info } = encodeTarget(byName.get(p.target)!, options.positiveLabel);
   const columns: Float64Array[] = [];
   const schema: FeatureSchema[] = [];
+  const int64Features: string[] = [];
   for (const name of p.features) {
-    const enc = encodeFeature(byName.get(name)!);
+    const raw = byName.get(name)!;
+    if (raw.kind === 'numeric' && raw.integerText) int64Features.push(name);
+    const enc = encodeFeature(raw);
     columns.push(enc.values);
     schema.push(enc.schema);
   }
@@ -182,7 +190,7 @@ function buildDataset(table: RawTable, p: Plan, options: LoadOptions): Dataset {
     if (featureSet.has(c.name) || c.name === p.target) continue;
     extra.set(c.name, c.kind === 'text' ? c.values : Array.from(c.values, (v) => (Number.isNaN(v) ? null : String(v))));
   }
-  return { featureNames: p.features, columns, nRows: table.nRows, y, target: info, schema, extra, layout: p.layout };
+  return { featureNames: p.features, columns, nRows: table.nRows, y, target: info, schema, extra, layout: p.layout, int64Features };
 }
 
 function makeBuilder(options: LoadOptions): { builder: TableBuilder; plan: () => Plan } {

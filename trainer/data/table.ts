@@ -9,7 +9,8 @@ import { DataError } from './errors.js';
 import { isMissing, parseNumericCell } from './missing.js';
 
 export type RawColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array }
+  /** `integerText`: every cell is written as an integer ("12", never "12.0" or blank): pandas reads it as int64. */
+  | { name: string; kind: 'numeric'; values: Float64Array; integerText: boolean }
   /** Text cells; `null` marks a missing cell. */
   | { name: string; kind: 'text'; values: (string | null)[] };
 
@@ -35,7 +36,9 @@ class GrowableFloat64 {
   }
 }
 
-type Builder = { kind: 'numeric'; values: GrowableFloat64 } | { kind: 'text'; values: (string | null)[] };
+type Builder = { kind: 'numeric'; values: GrowableFloat64; integerText: boolean } | { kind: 'text'; values: (string | null)[] };
+
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 
 export class TableBuilder {
   private header: string[] | undefined;
@@ -62,7 +65,7 @@ export class TableBuilder {
     const columns = this.builders.map((b, j): RawColumn => {
       const name = header[j]!;
       return b.kind === 'numeric'
-        ? { name, kind: 'numeric', values: b.values.toArray() }
+        ? { name, kind: 'numeric', values: b.values.toArray(), integerText: b.integerText }
         : { name, kind: 'text', values: b.values };
     });
     return { header, columns, nRows: this.nRows };
@@ -78,7 +81,7 @@ export class TableBuilder {
     const text = this.keepAsText(header);
     this.header = header;
     this.builders = header.map((name) =>
-      text.has(name) ? { kind: 'text', values: [] } : { kind: 'numeric', values: new GrowableFloat64() },
+      text.has(name) ? { kind: 'text', values: [] } : { kind: 'numeric', values: new GrowableFloat64(), integerText: true },
     );
   }
 
@@ -102,6 +105,7 @@ export class TableBuilder {
       const v = parseNumericCell(cell);
       if (v !== undefined) {
         b.values.push(v);
+        if (b.integerText && !INTEGER_TEXT.test(cell)) b.integerText = false;
         continue;
       }
       // First non-numeric cell: the column is categorical. Earlier numbers become their canonical

@@ -35,24 +35,30 @@ export function datasetDigest(ds: Dataset): string {
   return md5.digest('hex').slice(0, 8);
 }
 
-/** The pandas dtype MLflow would infer for the column, had pandas read the same CSV. */
-function numericColSpec(name: string, values: Float64Array): ColSpecJson {
+/**
+ * The pandas dtype MLflow would infer for the column, had pandas read the same CSV: int64 (`long`) for
+ * a column written as integers in every row of the file (a split keeps the dtype of the whole frame),
+ * float64 otherwise ("1.0" cells and gaps make a float column).
+ */
+function numericColSpec(name: string, values: Float64Array, int64: ReadonlySet<string> | undefined): ColSpecJson {
   let missing = false;
   let integral = true;
   for (const v of values) {
     if (Number.isNaN(v)) missing = true;
     else if (!Number.isInteger(v)) integral = false;
   }
-  // pandas reads an integer column with a gap as float64, so only complete integer columns are long.
-  return { type: integral && !missing ? 'long' : 'double', name, required: !missing };
+  // Without the file's spelling (a table built in code), the values decide.
+  const long = int64 === undefined ? integral && !missing : int64.has(name);
+  return { type: long ? 'long' : 'double', name, required: !missing };
 }
 
 /** MLflow's column schema of features + target (`Schema.to_dict()`), a missing value making a column optional. */
 export function datasetColSpecs(ds: Dataset): ColSpecJson[] {
+  const int64 = ds.int64Features === undefined ? undefined : new Set(ds.int64Features);
   const specs = ds.schema.map((f, j): ColSpecJson => {
     const values = ds.columns[j]!;
     if (f.type === 'categorical') return { type: 'string', name: f.name, required: !values.some((v) => Number.isNaN(v)) };
-    return numericColSpec(f.name, values);
+    return numericColSpec(f.name, values, int64);
   });
   const { positiveLabel, negativeLabel } = ds.target;
   const numericLabels = [positiveLabel, negativeLabel].every((l) => Number.isInteger(Number(l)) && l.trim() !== '');

@@ -62,6 +62,8 @@ export async function logModel(client: MlflowClient, o: LogModelOptions): Promis
       classifier: o.classifier,
       features: o.train.schema,
       target: o.train.target,
+      // Read from the whole file, so every split pandas makes of it has the same int64 columns.
+      integerFeatures: o.train.int64Features,
       example: inputExample(o.train),
       runId: o.runId,
       modelId,

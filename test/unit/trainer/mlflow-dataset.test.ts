@@ -48,10 +48,22 @@ describe('dataset schema and profile', () => {
     ]);
   });
 
-  it('describes a split, not the whole table', () => {
+  it('describes a split, not the whole table: its own missing values, the file’s dtypes', () => {
+    // df.iloc[[0, 2]] has no gap in `a`, so `a` is required; it stays float64 as pandas read the file.
     const part = takeRows(table(), [0, 2]);
     expect(datasetProfileJson(part)).toBe('{"num_rows": 2, "num_elements": 8}');
-    expect(datasetColSpecs(part)[0]).toEqual({ type: 'long', name: 'a', required: true });
+    expect(datasetColSpecs(part)[0]).toEqual({ type: 'double', name: 'a', required: true });
+  });
+
+  it('types a column long only when the file writes every cell as an integer (pandas int64)', () => {
+    // pd.read_csv: i → int64, f ("1.0") → float64, g (a gap) → float64
+    const ds = parseDataset('i,f,g,y\n1,1.0,1,0\n2,2.0,,1\n3,0.0,3,0\n', { target: 'y' });
+    expect(ds.int64Features).toEqual(['i']);
+    expect(datasetColSpecs(ds).slice(0, 3)).toEqual([
+      { type: 'long', name: 'i', required: true },
+      { type: 'double', name: 'f', required: true },
+      { type: 'double', name: 'g', required: false },
+    ]);
   });
 });
 
