@@ -1,5 +1,5 @@
 // ModelRegistryService RPCs (model_registry.proto): registered models, model versions and aliases.
-// Each handler coerces the request with MLflow's schema, calls the registry store, shapes the reply.
+// Each handler coerces the request with MLflow's schema, awaits the registry store, shapes the reply.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidValueError, type MessageSpec } from '../protocol/fields.js';
 import { tagList } from '../protocol/messages.js';
@@ -78,81 +78,81 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
 
   // ---- registered models ----------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/registered-models/create', CreateRegisteredModel, (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/create', CreateRegisteredModel, async (req) => {
     const m = readMessage(req, CreateRegisteredModel);
-    const model = registeredModels.create(m.name!, tagList(m.tags), m.description ?? '');
+    const model = await registeredModels.create(m.name!, tagList(m.tags), m.description ?? '');
     return { registered_model: registeredModelJson(model) };
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/get', NameOnly, (req) => ({
-    registered_model: registeredModelJson(registeredModels.get(readMessage(req, NameOnly).name!)),
+  endpoint(app, 'GET', '/mlflow/registered-models/get', NameOnly, async (req) => ({
+    registered_model: registeredModelJson(await registeredModels.get(readMessage(req, NameOnly).name!)),
   }));
 
-  endpoint(app, 'POST', '/mlflow/registered-models/rename', RenameRegisteredModel, (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/rename', RenameRegisteredModel, async (req) => {
     const m = readMessage(req, RenameRegisteredModel);
-    return { registered_model: registeredModelJson(registeredModels.rename(m.name!, m.new_name!)) };
+    return { registered_model: registeredModelJson(await registeredModels.rename(m.name!, m.new_name!)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/registered-models/update', UpdateRegisteredModel, (req) => {
+  endpoint(app, 'PATCH', '/mlflow/registered-models/update', UpdateRegisteredModel, async (req) => {
     const m = readMessage(req, UpdateRegisteredModel);
-    return { registered_model: registeredModelJson(registeredModels.update(m.name!, m.description ?? '')) };
+    return { registered_model: registeredModelJson(await registeredModels.update(m.name!, m.description ?? '')) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/delete', NameOnly, (req) => {
-    registeredModels.delete(readMessage(req, NameOnly).name!);
+  endpoint(app, 'DELETE', '/mlflow/registered-models/delete', NameOnly, async (req) => {
+    await registeredModels.delete(readMessage(req, NameOnly).name!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/search', Search, (req) => {
-    const page = registeredModels.search(readSearch(req, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD));
+  endpoint(app, 'GET', '/mlflow/registered-models/search', Search, async (req) => {
+    const page = await registeredModels.search(readSearch(req, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD));
     const body: Record<string, unknown> = {};
     if (page.items.length > 0) body.registered_models = page.items.map(registeredModelJson);
     return withPageToken(body, page.nextPageToken);
   });
 
   // The Python client POSTs and falls back to GET on 404; the proto declares both.
-  endpoint(app, ['POST', 'GET'], '/mlflow/registered-models/get-latest-versions', GetLatestVersions, (req) => {
+  endpoint(app, ['POST', 'GET'], '/mlflow/registered-models/get-latest-versions', GetLatestVersions, async (req) => {
     const m = readMessage(req, GetLatestVersions);
-    const versions = registeredModels.getLatestVersions(m.name!, m.stages);
+    const versions = await registeredModels.getLatestVersions(m.name!, m.stages);
     return versions.length > 0 ? { model_versions: versions.map(modelVersionJson) } : {};
   });
 
-  endpoint(app, 'POST', '/mlflow/registered-models/set-tag', SetRegisteredModelTag, (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/set-tag', SetRegisteredModelTag, async (req) => {
     const m = readMessage(req, SetRegisteredModelTag);
-    registeredModels.setTag(m.name!, m.key!, m.value ?? '');
+    await registeredModels.setTag(m.name!, m.key!, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/delete-tag', DeleteRegisteredModelTag, (req) => {
+  endpoint(app, 'DELETE', '/mlflow/registered-models/delete-tag', DeleteRegisteredModelTag, async (req) => {
     const m = readMessage(req, DeleteRegisteredModelTag);
-    registeredModels.deleteTag(m.name!, m.key!);
+    await registeredModels.deleteTag(m.name!, m.key!);
     return {};
   });
 
   // ---- aliases --------------------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/registered-models/alias', SetAlias, (req) => {
+  endpoint(app, 'POST', '/mlflow/registered-models/alias', SetAlias, async (req) => {
     const m = readMessage(req, SetAlias);
-    aliases.set(m.name!, m.alias!, m.version!);
+    await aliases.set(m.name!, m.alias!, m.version!);
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/registered-models/alias', AliasOnly, (req) => {
+  endpoint(app, 'DELETE', '/mlflow/registered-models/alias', AliasOnly, async (req) => {
     const m = readMessage(req, AliasOnly);
-    aliases.delete(m.name!, m.alias!);
+    await aliases.delete(m.name!, m.alias!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/registered-models/alias', AliasOnly, (req) => {
+  endpoint(app, 'GET', '/mlflow/registered-models/alias', AliasOnly, async (req) => {
     const m = readMessage(req, AliasOnly);
-    return { model_version: modelVersionJson(aliases.getModelVersion(m.name!, m.alias!)) };
+    return { model_version: modelVersionJson(await aliases.getModelVersion(m.name!, m.alias!)) };
   });
 
   // ---- model versions -------------------------------------------------------------------------
 
-  endpoint(app, 'POST', '/mlflow/model-versions/create', CreateModelVersion, (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/create', CreateModelVersion, async (req) => {
     const m = readMessage(req, CreateModelVersion);
-    const version = modelVersions.create({
+    const version = await modelVersions.create({
       name: m.name!,
       source: m.source!,
       runId: m.run_id,
@@ -164,50 +164,50 @@ export function registryRoutes(app: FastifyInstance, registry: RegistryStore): v
     return { model_version: modelVersionJson(version) };
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/get', NameVersion, (req) => {
+  endpoint(app, 'GET', '/mlflow/model-versions/get', NameVersion, async (req) => {
     const m = readMessage(req, NameVersion);
-    return { model_version: modelVersionJson(modelVersions.get(m.name!, m.version!)) };
+    return { model_version: modelVersionJson(await modelVersions.get(m.name!, m.version!)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/model-versions/update', UpdateModelVersion, (req) => {
+  endpoint(app, 'PATCH', '/mlflow/model-versions/update', UpdateModelVersion, async (req) => {
     const m = readMessage(req, UpdateModelVersion);
     // Without a description field the version's description is cleared (HasField, handlers.py).
-    return { model_version: modelVersionJson(modelVersions.update(m.name!, m.version!, m.description ?? null)) };
+    return { model_version: modelVersionJson(await modelVersions.update(m.name!, m.version!, m.description ?? null)) };
   });
 
-  endpoint(app, 'POST', '/mlflow/model-versions/transition-stage', TransitionStage, (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/transition-stage', TransitionStage, async (req) => {
     const m = readMessage(req, TransitionStage);
-    const version = modelVersions.transitionStage(m.name!, m.version!, m.stage!, m.archive_existing_versions ?? false);
+    const version = await modelVersions.transitionStage(m.name!, m.version!, m.stage!, m.archive_existing_versions ?? false);
     return { model_version: modelVersionJson(version) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/model-versions/delete', NameVersion, (req) => {
+  endpoint(app, 'DELETE', '/mlflow/model-versions/delete', NameVersion, async (req) => {
     const m = readMessage(req, NameVersion);
-    modelVersions.delete(m.name!, m.version!);
+    await modelVersions.delete(m.name!, m.version!);
     return {};
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/get-download-uri', DownloadUri, (req) => {
+  endpoint(app, 'GET', '/mlflow/model-versions/get-download-uri', DownloadUri, async (req) => {
     const m = readMessage(req, DownloadUri);
-    return { artifact_uri: modelVersions.getDownloadUri(m.name ?? '', m.version ?? '') };
+    return { artifact_uri: await modelVersions.getDownloadUri(m.name ?? '', m.version ?? '') };
   });
 
-  endpoint(app, 'GET', '/mlflow/model-versions/search', Search, (req) => {
-    const page = modelVersions.search(readSearch(req, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD));
+  endpoint(app, 'GET', '/mlflow/model-versions/search', Search, async (req) => {
+    const page = await modelVersions.search(readSearch(req, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD));
     const body: Record<string, unknown> = {};
     if (page.items.length > 0) body.model_versions = page.items.map(modelVersionJson);
     return withPageToken(body, page.nextPageToken);
   });
 
-  endpoint(app, 'POST', '/mlflow/model-versions/set-tag', SetModelVersionTag, (req) => {
+  endpoint(app, 'POST', '/mlflow/model-versions/set-tag', SetModelVersionTag, async (req) => {
     const m = readMessage(req, SetModelVersionTag);
-    modelVersions.setTag(m.name!, m.version!, m.key!, m.value ?? '');
+    await modelVersions.setTag(m.name!, m.version!, m.key!, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/model-versions/delete-tag', DeleteModelVersionTag, (req) => {
+  endpoint(app, 'DELETE', '/mlflow/model-versions/delete-tag', DeleteModelVersionTag, async (req) => {
     const m = readMessage(req, DeleteModelVersionTag);
-    modelVersions.deleteTag(m.name!, m.version!, m.key!);
+    await modelVersions.deleteTag(m.name!, m.version!, m.key!);
     return {};
   });
 }

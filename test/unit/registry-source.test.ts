@@ -67,23 +67,23 @@ const RUN = 'r'.repeat(32);
 function deps(over: Partial<SourceCheckDeps> = {}): SourceCheckDeps {
   return {
     runs: {
-      get: (id) => {
+      get: async (id) => {
         if (id === RUN) return { info: { artifactUri: 'mlflow-artifacts:/1/rrr/artifacts' } };
         if (id === 'local') return { info: { artifactUri: 'file:///data/runs/local/artifacts' } };
         throw notFound(`Run with id=${id} not found`);
       },
     },
     loggedModels: {
-      get: (id) => {
+      get: async (id) => {
         if (id === 'm-1') return { artifactLocation: 'mlflow-artifacts:/1/models/m-1/artifacts', sourceRunId: RUN };
         throw notFound(`Logged model with ID '${id}' not found.`);
       },
-      addModelVersionTag: () => undefined,
+      addModelVersionTag: async () => undefined,
     },
     registered: {
-      isPrompt: (name) => name === 'a-prompt',
-      resolveVersion: (uri) => Number(uri.version ?? 7),
-      runIdOf: () => RUN,
+      isPrompt: async (name) => name === 'a-prompt',
+      resolveVersion: async (uri) => Number(uri.version ?? 7),
+      runIdOf: async () => RUN,
     },
     trustedArtifactRoots: ['mlflow-artifacts:/', '/srv/artifacts'],
     env: {},
@@ -91,9 +91,9 @@ function deps(over: Partial<SourceCheckDeps> = {}): SourceCheckDeps {
   };
 }
 const req = (source: string, extra: Partial<SourceRequest> = {}): SourceRequest => ({ source, runId: undefined, modelId: undefined, tags: [], ...extra });
-function error(fn: () => unknown): MlflowError {
+async function error(fn: () => Promise<unknown>): Promise<MlflowError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     expect(err).toBeInstanceOf(MlflowError);
     return err as MlflowError;
@@ -101,50 +101,50 @@ function error(fn: () => unknown): MlflowError {
   throw new Error('expected an error');
 }
 
-describe('checkModelVersionSource', () => {
-  it('accepts run and logged-model sources that name their owner', () => {
-    expect(checkModelVersionSource(req(`runs:/${RUN}/model`, { runId: RUN }), deps())).toEqual({ source: `runs:/${RUN}/model`, runId: RUN, modelId: undefined, isPrompt: false });
-    expect(() => checkModelVersionSource(req('mlflow-artifacts:/1/rrr/artifacts/model', { runId: RUN }), deps())).not.toThrow();
-    expect(() => checkModelVersionSource(req('mlflow-artifacts:/1/models/m-1/artifacts', { modelId: 'm-1' }), deps())).not.toThrow();
-    expect(() => checkModelVersionSource(req('file:///data/runs/local/artifacts/model', { runId: 'local' }), deps())).not.toThrow();
-    expect(() => checkModelVersionSource(req('s3://bucket/model'), deps())).not.toThrow();
+describe('checkModelVersionSource', async () => {
+  it('accepts run and logged-model sources that name their owner', async () => {
+    expect(await checkModelVersionSource(req(`runs:/${RUN}/model`, { runId: RUN }), deps())).toEqual({ source: `runs:/${RUN}/model`, runId: RUN, modelId: undefined, isPrompt: false });
+    await expect(checkModelVersionSource(req('mlflow-artifacts:/1/rrr/artifacts/model', { runId: RUN }), deps())).resolves.toBeDefined();
+    await expect(checkModelVersionSource(req('mlflow-artifacts:/1/models/m-1/artifacts', { modelId: 'm-1' }), deps())).resolves.toBeDefined();
+    await expect(checkModelVersionSource(req('file:///data/runs/local/artifacts/model', { runId: 'local' }), deps())).resolves.toBeDefined();
+    await expect(checkModelVersionSource(req('s3://bucket/model'), deps())).resolves.toBeDefined();
   });
 
-  it('compares proxied roots part by part, decoded, case-insensitive in scheme and authority', () => {
-    expect(() => checkModelVersionSource(req('MLFLOW-ARTIFACTS:/1/%72rr/artifacts/x', { runId: RUN }), deps())).not.toThrow();
-    expect(error(() => checkModelVersionSource(req('mlflow-artifacts:/1/rrr/artifactsX', { runId: RUN }), deps())).message).toMatch(/The run_id request parameter/);
+  it('compares proxied roots part by part, decoded, case-insensitive in scheme and authority', async () => {
+    await expect(checkModelVersionSource(req('MLFLOW-ARTIFACTS:/1/%72rr/artifacts/x', { runId: RUN }), deps())).resolves.toBeDefined();
+    expect((await error(() => checkModelVersionSource(req('mlflow-artifacts:/1/rrr/artifactsX', { runId: RUN }), deps()))).message).toMatch(/The run_id request parameter/);
   });
 
-  it('pins models:/<name>/... sources and inherits the run id', () => {
-    expect(checkModelVersionSource(req('models:/churn@prod'), deps())).toEqual({ source: 'models:/churn/7', runId: RUN, modelId: undefined, isPrompt: false });
-    expect(error(() => checkModelVersionSource(req('models:/a-prompt/1'), deps())).message).toMatch(/Prompt versions cannot be used/);
+  it('pins models:/<name>/... sources and inherits the run id', async () => {
+    expect(await checkModelVersionSource(req('models:/churn@prod'), deps())).toEqual({ source: 'models:/churn/7', runId: RUN, modelId: undefined, isPrompt: false });
+    expect((await error(() => checkModelVersionSource(req('models:/a-prompt/1'), deps()))).message).toMatch(/Prompt versions cannot be used/);
   });
 
-  it('reaches only the hosts of the server’s own artifact storage, unless the scheme is allowed', () => {
-    const refused = error(() => checkModelVersionSource(req('https://store.example/a'), deps()));
+  it('reaches only the hosts of the server’s own artifact storage, unless the scheme is allowed', async () => {
+    const refused = await error(() => checkModelVersionSource(req('https://store.example/a'), deps()));
     expect(refused.message).toMatch(/^'source' cannot use the 'https' scheme/);
     const trusted = deps({ trustedArtifactRoots: ['http://store.example:80/root'] });
-    expect(() => checkModelVersionSource(req('http://store.example/api/2.0/mlflow-artifacts/artifacts/x/y', { runId: RUN }), trusted)).toThrow(
+    await expect(checkModelVersionSource(req('http://store.example/api/2.0/mlflow-artifacts/artifacts/x/y', { runId: RUN }), trusted)).rejects.toThrow(
       /The run_id request parameter/,
     );
-    expect(() => checkModelVersionSource(req('http://store.example/plain/model'), trusted)).not.toThrow();
+    await expect(checkModelVersionSource(req('http://store.example/plain/model'), trusted)).resolves.toBeDefined();
     // Past the host check, a proxied source still needs its run.
-    expect(() => checkModelVersionSource(req('mlflow-artifacts://store.example/x'), trusted)).toThrow(/The run_id request parameter/);
-    expect(() => checkModelVersionSource(req('http://other.example/plain/model'), trusted)).toThrow(/cannot use the 'http' scheme/);
+    await expect(checkModelVersionSource(req('mlflow-artifacts://store.example/x'), trusted)).rejects.toThrow(/The run_id request parameter/);
+    await expect(checkModelVersionSource(req('http://other.example/plain/model'), trusted)).rejects.toThrow(/cannot use the 'http' scheme/);
     const allowed = deps({ env: { MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES: 'ftp, HTTP' } });
-    expect(() => checkModelVersionSource(req('ftp://host/a'), allowed)).not.toThrow();
-    expect(() => checkModelVersionSource(req('sftp://host/a'), allowed)).toThrow(/cannot use the 'sftp' scheme/);
-    expect(() => checkModelVersionSource(req('http://bad host/a'), trusted)).toThrow(/cannot use the 'http' scheme/);
+    await expect(checkModelVersionSource(req('ftp://host/a'), allowed)).resolves.toBeDefined();
+    await expect(checkModelVersionSource(req('sftp://host/a'), allowed)).rejects.toThrow(/cannot use the 'sftp' scheme/);
+    await expect(checkModelVersionSource(req('http://bad host/a'), trusted)).rejects.toThrow(/cannot use the 'http' scheme/);
   });
 
-  it('applies MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX first', () => {
+  it('applies MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX first', async () => {
     const d = deps({ env: { MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX: '^s3://approved/' } });
-    expect(error(() => checkModelVersionSource(req('s3://other/x'), d)).message).toBe("Invalid model version source: 's3://other/x'.");
-    expect(() => checkModelVersionSource(req('s3://approved/x'), d)).not.toThrow();
+    expect((await error(() => checkModelVersionSource(req('s3://other/x'), d))).message).toBe("Invalid model version source: 's3://other/x'.");
+    await expect(checkModelVersionSource(req('s3://approved/x'), d)).resolves.toBeDefined();
   });
 
-  it('treats a file: URI naming a remote host as MLflow does (its 500 as a 400)', () => {
-    const err = error(() => checkModelVersionSource(req('file://remote/x'), deps()));
+  it('treats a file: URI naming a remote host as MLflow does (its 500 as a 400)', async () => {
+    const err = await error(() => checkModelVersionSource(req('file://remote/x'), deps()));
     expect([err.errorCode, err.statusCode]).toEqual(['INTERNAL_ERROR', 400]);
   });
 });

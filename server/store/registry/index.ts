@@ -1,7 +1,9 @@
 // The model registry on the tracking database: registered models, model versions and aliases, built
-// on one SQLite connection. It needs two things from outside: runs (to check a run-artifact source)
-// and MLflow 3 logged models (to register `models:/m-…` and to link the version back to the model).
-import type { Sqlite } from '../db.js';
+// on the engine-neutral SqlEngine (SQLite or PostgreSQL; the same code and SQL for both). It keeps no
+// state of its own in memory, so any number of replicas may share one database. It needs two things
+// from outside: runs (to check a run-artifact source) and MLflow 3 logged models (to register
+// `models:/m-…` and to link the version back to the model).
+import type { SqlEngine } from '../engine/types.js';
 import { AliasStore } from './aliases.js';
 import type { LoggedModelLookup, RunLookup } from './model-version-source.js';
 import { ModelVersionStore } from './model-versions.js';
@@ -32,11 +34,11 @@ export interface RegistryStore {
   readonly aliases: AliasStore;
 }
 
-export function openRegistryStore(sqlite: Sqlite, deps: RegistryDeps): RegistryStore {
-  const reader = new RegistryReader(sqlite);
-  const registeredModels = new RegisteredModelStore(sqlite, reader);
-  const aliases = new AliasStore(sqlite, reader, registeredModels);
-  const modelVersions = new ModelVersionStore(sqlite, reader, registeredModels, aliases, {
+export function openRegistryStore(db: SqlEngine, deps: RegistryDeps): RegistryStore {
+  const reader = new RegistryReader(db);
+  const registeredModels = new RegisteredModelStore(db, reader);
+  const aliases = new AliasStore(db, reader, registeredModels);
+  const modelVersions = new ModelVersionStore(db, reader, registeredModels, aliases, {
     runs: deps.runs,
     loggedModels: deps.loggedModels,
     trustedArtifactRoots: deps.trustedArtifactRoots ?? [],

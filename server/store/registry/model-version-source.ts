@@ -12,15 +12,15 @@ import { resolvePath, unquote, unquotePlus, unquoteRepeatedly, urlHostname, urlp
 
 /** What the checks need of a run: its artifact root. RunStore satisfies it. */
 export interface RunLookup {
-  get(runId: string): { info: { artifactUri: string | null } };
+  get(runId: string): Promise<{ info: { artifactUri: string | null } }>;
 }
 
 /** What the registry needs of MLflow 3 logged models. LoggedModelStore satisfies it. */
 export interface LoggedModelLookup {
   /** Throws MLflow's RESOURCE_DOES_NOT_EXIST for an unknown (or deleted) model. */
-  get(modelId: string, allowDeleted?: boolean): { artifactLocation: string; sourceRunId: string | null };
+  get(modelId: string, allowDeleted?: boolean): Promise<{ artifactLocation: string; sourceRunId: string | null }>;
   /** Appends {"name", "version"} to the model's `mlflow.modelVersions` tag. */
-  addModelVersionTag(modelId: string, name: string, version: string): void;
+  addModelVersionTag(modelId: string, name: string, version: string): Promise<void>;
 }
 
 /** A `models:/` URI as _parse_model_uri reads it: exactly one of the four is set. */
@@ -35,11 +35,11 @@ export interface ParsedModelUri {
 /** The registry's side of a `models:/<name>/<suffix>` source: the model version it names. */
 export interface RegisteredSourceLookup {
   /** RegisteredModel._is_prompt(); MLflow's not-found error when the model does not exist. */
-  isPrompt(name: string): boolean;
+  isPrompt(name: string): Promise<boolean>;
   /** get_model_name_and_version: the version a name + version/stage/alias/latest URI resolves to. */
-  resolveVersion(uri: ParsedModelUri & { name: string }): number;
+  resolveVersion(uri: ParsedModelUri & { name: string }): Promise<number>;
   /** The referenced version's run id (MLflow's store never reports a model_id for a version). */
-  runIdOf(name: string, version: number): string | null;
+  runIdOf(name: string, version: number): Promise<string | null>;
 }
 
 export interface SourceCheckDeps {
@@ -188,18 +188,18 @@ function isNotFound(err: unknown): boolean {
   return err instanceof MlflowError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST';
 }
 
-function sourceRunRoot(deps: SourceCheckDeps, runId: string, source: string): string {
+async function sourceRunRoot(deps: SourceCheckDeps, runId: string, source: string): Promise<string> {
   try {
-    return deps.runs.get(runId).info.artifactUri ?? '';
+    return (await deps.runs.get(runId)).info.artifactUri ?? '';
   } catch (err) {
     if (isNotFound(err)) throw invalidSourceFor(source, 'run_id');
     throw err;
   }
 }
 
-function sourceModelRoot(deps: SourceCheckDeps, modelId: string, source: string): string {
+async function sourceModelRoot(deps: SourceCheckDeps, modelId: string, source: string): Promise<string> {
   try {
-    return deps.loggedModels.get(modelId).artifactLocation;
+    return (await deps.loggedModels.get(modelId)).artifactLocation;
   } catch (err) {
     if (isNotFound(err)) throw invalidSourceFor(source, 'model_id');
     throw err;
@@ -207,10 +207,15 @@ function sourceModelRoot(deps: SourceCheckDeps, modelId: string, source: string)
 }
 
 /** A local path is only acceptable inside the owning run's / model's local artifact directory. */
-function validateLocalSource(source: string, ownerId: string | undefined, root: () => string, kind: 'run' | 'model'): void {
+async function validateLocalSource(
+  source: string,
+  ownerId: string | undefined,
+  root: () => Promise<string>,
+  kind: 'run' | 'model',
+): Promise<void> {
   let shown = source;
   if (ownerId) {
-    const rootUri = root();
+    const rootUri = await root();
     const resolved = resolvePath(localFileUriToPath(source));
     shown = resolved;
     if (isLocalUri(rootUri) && containsPath(resolvePath(localFileUriToPath(rootUri)), resolved)) return;
@@ -237,9 +242,9 @@ function runIdOfRunsUri(source: string): string {
   return runId;
 }
 
-function validateSourceRun(source: string, runId: string | undefined, deps: SourceCheckDeps): void {
+async function validateSourceRun(source: string, runId: string | undefined, deps: SourceCheckDeps): Promise<void> {
   if (isLocalUri(source)) {
-    validateLocalSource(source, runId, () => sourceRunRoot(deps, runId!, source), 'run');
+    await validateLocalSource(source, runId, () => sourceRunRoot(deps, runId!, source), 'run');
     return;
   }
   validateNoRelativePaths(source);
@@ -254,14 +259,14 @@ function validateSourceRun(source: string, runId: string | undefined, deps: Sour
     if (parseModelVersionSource(source).modelId !== undefined) throw invalidSourceFor(source, 'model_id');
   }
   if (isMlflowArtifactSource(source)) {
-    if (runId && isUriWithinRoot(source, sourceRunRoot(deps, runId, source))) return;
+    if (runId && isUriWithinRoot(source, await sourceRunRoot(deps, runId, source))) return;
     throw invalidSourceFor(source, 'run_id');
   }
 }
 
-function validateSourceModel(source: string, modelId: string, deps: SourceCheckDeps): void {
+async function validateSourceModel(source: string, modelId: string, deps: SourceCheckDeps): Promise<void> {
   if (isLocalUri(source)) {
-    validateLocalSource(source, modelId, () => sourceModelRoot(deps, modelId, source), 'model');
+    await validateLocalSource(source, modelId, () => sourceModelRoot(deps, modelId, source), 'model');
     return;
   }
   validateNoRelativePaths(source);
@@ -276,7 +281,7 @@ function validateSourceModel(source: string, modelId: string, deps: SourceCheckD
   }
   if (parsed.scheme === 'runs') throw invalidSourceFor(source, 'model_id');
   if (isMlflowArtifactSource(source)) {
-    if (isUriWithinRoot(source, sourceModelRoot(deps, modelId, source))) return;
+    if (isUriWithinRoot(source, await sourceModelRoot(deps, modelId, source))) return;
     throw invalidSourceFor(source, 'model_id');
   }
 }
@@ -286,7 +291,7 @@ function validateSourceModel(source: string, modelId: string, deps: SourceCheckD
  * `models:/<name>@<alias>` source is pinned to `models:/<name>/<version>` and inherits that version's
  * run id (and, in MLflow's store, no model id) unless the request gives its own — which must then match.
  */
-function resolveRegisteredSource(req: SourceRequest, deps: SourceCheckDeps): SourceRequest {
+async function resolveRegisteredSource(req: SourceRequest, deps: SourceCheckDeps): Promise<SourceRequest> {
   const { source } = req;
   const parsedSource = urlparse(source);
   if (parsedSource.scheme !== 'models') return req;
@@ -296,11 +301,11 @@ function resolveRegisteredSource(req: SourceRequest, deps: SourceCheckDeps): Sou
   const parsed = parseModelVersionSource(source);
   if (parsed.modelId !== undefined) return req;
   const name = parsed.name!;
-  if (deps.registered.isPrompt(name)) {
+  if (await deps.registered.isPrompt(name)) {
     throw invalidParameter(`Invalid model version source: '${source}'. Prompt versions cannot be used as model version sources.`);
   }
-  const version = deps.registered.resolveVersion({ ...parsed, name });
-  const sourceRunId = deps.registered.runIdOf(name, version) ?? '';
+  const version = await deps.registered.resolveVersion({ ...parsed, name });
+  const sourceRunId = (await deps.registered.runIdOf(name, version)) ?? '';
   if ((req.runId !== undefined && req.runId !== sourceRunId) || (req.modelId !== undefined && req.modelId !== '')) {
     throw invalidParameter(
       `Invalid model version source: '${source}'. The run_id and model_id request parameters must match the referenced model version.`,
@@ -317,7 +322,7 @@ export function isPromptRequest(tags: readonly Tag[]): boolean {
 }
 
 /** Every check CreateModelVersion makes on the source before the store sees the request. */
-export function checkModelVersionSource(req: SourceRequest, deps: SourceCheckDeps): CheckedSource {
+export async function checkModelVersionSource(req: SourceRequest, deps: SourceCheckDeps): Promise<CheckedSource> {
   const regex = deps.env?.MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX;
   if (req.source && regex && !new RegExp(regex).test(req.source)) {
     throw invalidParameter(`Invalid model version source: '${req.source}'.`);
@@ -328,8 +333,8 @@ export function checkModelVersionSource(req: SourceRequest, deps: SourceCheckDep
   }
   validateArtifactUriScheme(req.source, 'source', deps.trustedArtifactRoots, deps.env);
   if (isPrompt) return { source: req.source, runId: req.runId, modelId: req.modelId, isPrompt };
-  const resolved = resolveRegisteredSource(req, deps);
-  if (resolved.modelId) validateSourceModel(resolved.source, resolved.modelId, deps);
-  else validateSourceRun(resolved.source, resolved.runId, deps);
+  const resolved = await resolveRegisteredSource(req, deps);
+  if (resolved.modelId) await validateSourceModel(resolved.source, resolved.modelId, deps);
+  else await validateSourceRun(resolved.source, resolved.runId, deps);
   return { source: resolved.source, runId: resolved.runId, modelId: resolved.modelId, isPrompt };
 }

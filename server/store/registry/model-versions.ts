@@ -1,10 +1,16 @@
 // Model versions: create (version = max + 1, never reused: a deleted version stays behind as a
 // tombstone), read, update, stage transitions, delete, tags, download URI and search — with
 // model_registry/sqlalchemy_store.py's semantics. The source checks live in model-version-source.ts.
+//
+// Several replicas may create versions of one model at once. The number is computed inside the write
+// transaction after the model's row is locked (UPDATE registered_models takes the row lock on
+// PostgreSQL; SQLite's BEGIN IMMEDIATE excludes every other writer), so each creator sees the
+// previous one's version: numbers stay unique and gap-free, and the (name, version) primary key is the
+// last guard. No number is ever held in memory.
 import { invalidParameter, MlflowError } from '../../errors.js';
 import { compileModelVersionSearch } from '../../search/registry-sql.js';
 import { createPageToken } from '../../search/index.js';
-import type { Sqlite } from '../db.js';
+import type { SqlEngine } from '../engine/types.js';
 import type { Tag } from '../entities.js';
 import type { AliasStore } from './aliases.js';
 import {
@@ -24,7 +30,7 @@ import {
 import { urlparse } from './py-url.js';
 import type { RegisteredModelStore } from './registered-models.js';
 import { dedupeTags } from './registered-models.js';
-import { RegistryReader, type ModelVersionRow } from './reader.js';
+import { registeredModelNotFound, type ModelVersionRow, type RegistryReader } from './reader.js';
 import { canonicalStage, parseModelVersion, validateModelName, validateModelVersionTag, validateTagName } from './validation.js';
 
 export const SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT = 200_000;
@@ -56,34 +62,31 @@ function internalError(message: string): MlflowError {
   return new MlflowError('INTERNAL_ERROR', message, 400);
 }
 
-export class ModelVersionStore {
-  private readonly upsertTag;
+const UPSERT_TAG =
+  'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value';
 
+export class ModelVersionStore {
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly reader: RegistryReader,
     private readonly models: RegisteredModelStore,
     private readonly aliases: AliasStore,
     private readonly deps: ModelVersionDeps,
-  ) {
-    this.upsertTag = sqlite.prepare(
-      'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value',
-    );
-  }
+  ) {}
 
   /** A live version (validated name and version), or MLflow's not-found error. */
-  row(name: string, version: string | number): ModelVersionRow {
+  async row(name: string, version: string | number): Promise<ModelVersionRow> {
     validateModelName(name);
     return this.reader.modelVersionRow(name, parseModelVersion(version));
   }
 
-  get(name: string, version: string | number): ModelVersion {
-    const row = this.row(name, version);
-    return this.reader.modelVersions([row], true)[0]!;
+  async get(name: string, version: string | number): Promise<ModelVersion> {
+    const row = await this.row(name, version);
+    return (await this.reader.modelVersions([row], true))[0]!;
   }
 
-  create(req: CreateModelVersion): ModelVersion {
-    const checked = checkModelVersionSource(
+  async create(req: CreateModelVersion): Promise<ModelVersion> {
+    const checked = await checkModelVersionSource(
       { source: req.source, runId: req.runId, modelId: req.modelId, tags: req.tags },
       { ...this.deps, registered: this.registeredSources() },
     );
@@ -100,53 +103,54 @@ export class ModelVersionStore {
       try {
         if (parsed === undefined) throw new Error(`Not a proper models:/ URI: ${source}.`);
         if (parsed.modelId !== undefined) {
-          const model = this.deps.loggedModels.get(parsed.modelId);
+          const model = await this.deps.loggedModels.get(parsed.modelId);
           storageLocation = model.artifactLocation;
           runId = runId || (model.sourceRunId ?? '');
         } else {
-          storageLocation = this.getDownloadUri(parsed.name ?? '', parsed.version ?? '');
+          storageLocation = await this.getDownloadUri(parsed.name ?? '', parsed.version ?? '');
         }
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw internalError(`Unable to fetch model from model URI source artifact location '${source}'.Error: ${reason}`);
       }
     }
-    if (!runId && modelId) runId = this.deps.loggedModels.get(modelId).sourceRunId ?? '';
+    if (!runId && modelId) runId = (await this.deps.loggedModels.get(modelId)).sourceRunId ?? '';
 
-    const version = this.sqlite.transaction(() => {
-      this.models.row(name);
+    const version = await this.db.transaction(async () => {
       const now = Date.now();
-      const max = this.sqlite.prepare('SELECT max(version) AS v FROM model_versions WHERE name = ?').get(name) as { v: number | null };
-      const next = (max.v ?? 0) + 1;
-      this.sqlite.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, name);
-      this.sqlite
-        .prepare(
-          `INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage,
-             source, storage_location, run_id, run_link, status, status_message, model_id)
-           VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, ?, 'READY', NULL, ?)`,
-        )
-        .run(name, next, now, now, req.description ?? '', source, storageLocation, runId, req.runLink ?? '', modelId ?? null);
-      for (const t of dedupeTags(req.tags)) this.upsertTag.run(name, next, t.key, t.value);
+      // The row lock that serialises version creation per model, across replicas.
+      const touched = await this.db.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [now, name]);
+      if (touched.changes === 0) throw registeredModelNotFound(name);
+      const max = await this.db.get<{ v: number | string | null }>('SELECT max(version) AS v FROM model_versions WHERE name = ?', [name]);
+      const next = Number(max?.v ?? 0) + 1;
+      await this.db.run(
+        `INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage,
+           source, storage_location, run_id, run_link, status, status_message, model_id)
+         VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, ?, 'READY', NULL, ?)`,
+        [name, next, now, now, req.description ?? '', source, storageLocation, runId, req.runLink ?? '', modelId ?? null],
+      );
+      for (const t of dedupeTags(req.tags)) await this.db.run(UPSERT_TAG, [name, next, t.key, t.value]);
       return next;
-    })();
+    });
     // MLflow links the logged model after the version is committed (tracking store set_model_versions_tags).
-    if (!checked.isPrompt && modelId) this.deps.loggedModels.addModelVersionTag(modelId, name, String(version));
+    if (!checked.isPrompt && modelId) await this.deps.loggedModels.addModelVersionTag(modelId, name, String(version));
     return this.reader.modelVersion(name, version, true);
   }
 
   /** MLflow writes the description as given, NULL included (a request without one clears it). */
-  update(name: string, version: string | number, description: string | null): ModelVersion {
-    const row = this.sqlite.transaction(() => {
-      const r = this.row(name, version);
-      this.sqlite
-        .prepare('UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND version = ?')
-        .run(description, Date.now(), r.name, r.version);
-      return r;
-    })();
+  async update(name: string, version: string | number, description: string | null): Promise<ModelVersion> {
+    const row = await this.writeVersion(name, version, async (r) => {
+      await this.db.run('UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND version = ?', [
+        description,
+        Date.now(),
+        r.name,
+        r.version,
+      ]);
+    });
     return this.reader.modelVersion(row.name, row.version, true);
   }
 
-  transitionStage(name: string, version: string | number, stage: string, archiveExistingVersions: boolean): ModelVersion {
+  async transitionStage(name: string, version: string | number, stage: string, archiveExistingVersions: boolean): Promise<ModelVersion> {
     const target = canonicalStage(stage);
     if (archiveExistingVersions && !ACTIVE_STAGES.includes(target)) {
       throw internalError(
@@ -154,20 +158,22 @@ export class ModelVersionStore {
           `Valid stages are ['${ACTIVE_STAGES.join("', '")}']`,
       );
     }
-    const row = this.sqlite.transaction(() => {
+    const row = await this.writeVersion(name, version, async (r) => {
       const now = Date.now();
-      const r = this.row(name, version);
       if (archiveExistingVersions) {
-        this.sqlite
-          .prepare('UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version != ? AND current_stage = ?')
-          .run(STAGE_ARCHIVED, now, r.name, r.version, target);
+        await this.db.run(
+          'UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version != ? AND current_stage = ?',
+          [STAGE_ARCHIVED, now, r.name, r.version, target],
+        );
       }
-      this.sqlite
-        .prepare('UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version = ?')
-        .run(target, now, r.name, r.version);
-      this.sqlite.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, r.name);
-      return r;
-    })();
+      await this.db.run('UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version = ?', [
+        target,
+        now,
+        r.name,
+        r.version,
+      ]);
+      await this.db.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [now, r.name]);
+    });
     return this.reader.modelVersion(row.name, row.version, true);
   }
 
@@ -175,51 +181,47 @@ export class ModelVersionStore {
    * A deleted version becomes a tombstone, as in MLflow: its number stays taken, its aliases go, and
    * what pointed outside the registry (source, run) is redacted. Its tags are kept.
    */
-  delete(name: string, version: string | number): void {
-    const number = parseModelVersion(version);
-    this.sqlite.transaction(() => {
-      const r = this.row(name, number);
+  async delete(name: string, version: string | number): Promise<void> {
+    parseModelVersion(version); // MLflow checks the version before the name here
+    await this.writeVersion(name, version, async (r) => {
       const now = Date.now();
-      this.sqlite.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, r.name);
-      this.sqlite.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND version = ?').run(r.name, r.version);
-      this.sqlite
-        .prepare(
-          `UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = NULL, user_id = NULL,
-             source = 'REDACTED-SOURCE-PATH', run_id = 'REDACTED-RUN-ID', run_link = 'REDACTED-RUN-LINK', status_message = NULL
-           WHERE name = ? AND version = ?`,
-        )
-        .run(STAGE_DELETED_INTERNAL, now, r.name, r.version);
-    })();
+      await this.db.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [now, r.name]);
+      await this.db.run('DELETE FROM registered_model_aliases WHERE name = ? AND version = ?', [r.name, r.version]);
+      await this.db.run(
+        `UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = NULL, user_id = NULL,
+           source = 'REDACTED-SOURCE-PATH', run_id = 'REDACTED-RUN-ID', run_link = 'REDACTED-RUN-LINK', status_message = NULL
+         WHERE name = ? AND version = ?`,
+        [STAGE_DELETED_INTERNAL, now, r.name, r.version],
+      );
+    });
   }
 
   /** Where the version's files are: the storage location (a logged model's artifacts) or the source. */
-  getDownloadUri(name: string, version: string | number): string {
-    const r = this.row(name, version);
+  async getDownloadUri(name: string, version: string | number): Promise<string> {
+    const r = await this.row(name, version);
     return r.storage_location || r.source || '';
   }
 
-  setTag(name: string, version: string | number, key: string, value: string): void {
+  async setTag(name: string, version: string | number, key: string, value: string): Promise<void> {
     validateModelName(name);
-    const number = parseModelVersion(version);
+    parseModelVersion(version);
     validateModelVersionTag(key, value);
-    this.sqlite.transaction(() => {
-      const r = this.row(name, number);
-      this.upsertTag.run(r.name, r.version, key, value);
-    })();
+    await this.writeVersion(name, version, async (r) => {
+      await this.db.run(UPSERT_TAG, [r.name, r.version, key, value]);
+    });
   }
 
-  deleteTag(name: string, version: string | number, key: string): void {
+  async deleteTag(name: string, version: string | number, key: string): Promise<void> {
     validateModelName(name);
-    const number = parseModelVersion(version);
+    parseModelVersion(version);
     validateTagName(key);
-    this.sqlite.transaction(() => {
-      const r = this.row(name, number);
-      this.sqlite.prepare('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?').run(r.name, r.version, key);
-    })();
+    await this.writeVersion(name, version, async (r) => {
+      await this.db.run('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?', [r.name, r.version, key]);
+    });
   }
 
   /** Search results carry tags but no aliases, as MLflow's search_model_versions returns them. */
-  search(req: ModelVersionSearch): Page<ModelVersion> {
+  async search(req: ModelVersionSearch): Promise<Page<ModelVersion>> {
     const maxResults = req.maxResults ?? SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT;
     if (!Number.isInteger(maxResults) || maxResults < 1) {
       throw invalidParameter(`Invalid value for max_results. It must be a positive integer, but got ${maxResults}`);
@@ -230,27 +232,43 @@ export class ModelVersionStore {
           `${SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD}, but got value ${maxResults}`,
       );
     }
-    const query = compileModelVersionSearch({ filter: req.filter, orderBy: req.orderBy, maxResults, pageToken: req.pageToken });
-    const rows = this.sqlite.prepare(query.sql).all(...query.params) as ModelVersionRow[];
+    const query = compileModelVersionSearch({ filter: req.filter, orderBy: req.orderBy, maxResults, pageToken: req.pageToken }, this.db.dialect);
+    const rows = await this.db.all<ModelVersionRow>(query.sql, query.params);
     const nextPageToken = rows.length === maxResults + 1 ? createPageToken(query.offset + maxResults) : undefined;
-    return { items: this.reader.modelVersions(rows.slice(0, maxResults)), ...(nextPageToken ? { nextPageToken } : {}) };
+    return { items: await this.reader.modelVersions(rows.slice(0, maxResults)), ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  /**
+   * A write to one live version: in one transaction, after the model's row lock (the order every
+   * registry write takes its locks in), so the version cannot be deleted, renamed away or changed by
+   * another replica between the check and the write.
+   */
+  private async writeVersion(name: string, version: string | number, write: (row: ModelVersionRow) => Promise<void>): Promise<ModelVersionRow> {
+    validateModelName(name);
+    const number = parseModelVersion(version);
+    return this.db.transaction(async () => {
+      await this.reader.lockRegisteredModel(name);
+      const r = await this.reader.modelVersionRow(name, number);
+      await write(r);
+      return r;
+    });
   }
 
   /** The registry lookups a `models:/<name>/...` source needs (get_model_name_and_version). */
   private registeredSources(): SourceCheckDeps['registered'] {
     return {
-      isPrompt: (name) => isPromptRequest(this.models.get(name).tags),
-      resolveVersion: (uri: ParsedModelUri & { name: string }) => {
+      isPrompt: async (name) => isPromptRequest((await this.models.get(name)).tags),
+      resolveVersion: async (uri: ParsedModelUri & { name: string }) => {
         if (uri.version !== undefined) return parseModelVersion(uri.version);
-        if (uri.alias !== undefined) return this.aliases.getModelVersion(uri.name, uri.alias).version;
-        const latest = this.models.getLatestVersions(uri.name, uri.stage === undefined ? undefined : [uri.stage]);
+        if (uri.alias !== undefined) return (await this.aliases.getModelVersion(uri.name, uri.alias)).version;
+        const latest = await this.models.getLatestVersions(uri.name, uri.stage === undefined ? undefined : [uri.stage]);
         if (latest.length === 0) {
           const stage = uri.stage === undefined ? '' : ` and stage '${uri.stage}'`;
           throw internalError(`No versions of model with name '${uri.name}'${stage} found`);
         }
         return Math.max(...latest.map((mv) => mv.version));
       },
-      runIdOf: (name, version) => this.get(name, version).runId,
+      runIdOf: async (name, version) => (await this.get(name, version)).runId,
     };
   }
 }

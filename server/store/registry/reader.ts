@@ -1,8 +1,10 @@
 // Reading registry rows and turning them into entities: one query per kind of child row (tags,
-// aliases, latest versions) for a whole page, never one per model. Tags come back in the order they
-// were first written and aliases sorted by name, which is how MLflow's SQL store returns them.
+// aliases, latest versions) for a whole page, never one per model; id lists go in as one JSON
+// parameter (db.dialect), so there is no chunking and no placeholder limit. Tags come back in the
+// table's physical order (the order they were first written on SQLite, as MLflow returns them) and
+// aliases sorted by name, which is how MLflow's SQL store returns them.
 import { notFound } from '../../errors.js';
-import type { Sqlite } from '../db.js';
+import type { SqlEngine } from '../engine/types.js';
 import type { Tag } from '../entities.js';
 import { STAGE_DELETED_INTERNAL, type ModelVersion, type RegisteredModel, type RegisteredModelAlias } from './entities.js';
 
@@ -37,15 +39,6 @@ export interface ModelVersionRow {
  */
 export type LatestVersionsOrder = 'first-seen' | 'by-stage';
 
-/** Bound parameters per statement stay well under SQLite's limit. */
-const CHUNK = 400;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const row of rows) {
@@ -59,161 +52,191 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
 
 const versionKey = (name: string, version: number): string => `${version}\u0000${name}`;
 
+/** Integer columns as numbers: PostgreSQL drivers may hand bigint (and window counts) back as text. */
+function int(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function intOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : int(value);
+}
+
+function modelRow(r: RegisteredModelRow): RegisteredModelRow {
+  return { ...r, creation_time: intOrNull(r.creation_time), last_updated_time: intOrNull(r.last_updated_time) };
+}
+
+function versionRow<R extends ModelVersionRow>(r: R): R {
+  return { ...r, version: int(r.version), creation_time: intOrNull(r.creation_time), last_updated_time: intOrNull(r.last_updated_time) };
+}
+
 export function modelVersionNotFound(name: string, version: number | string): Error {
   return notFound(`Model Version (name=${name}, version=${version}) not found`);
 }
 
-export class RegistryReader {
-  private readonly selectModel;
-  private readonly selectVersion;
-  private readonly selectAliases;
+export function registeredModelNotFound(name: string): Error {
+  return notFound(`Registered Model with name=${name} not found`);
+}
 
-  constructor(private readonly sqlite: Sqlite) {
-    this.selectModel = sqlite.prepare('SELECT * FROM registered_models WHERE name = ?');
-    this.selectVersion = sqlite.prepare(
-      `SELECT * FROM model_versions WHERE name = ? AND version = ? AND current_stage != '${STAGE_DELETED_INTERNAL}'`,
-    );
-    this.selectAliases = sqlite.prepare('SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias');
-  }
+/** `lock`: hold the row until the transaction ends (PostgreSQL FOR UPDATE; SQLite's writer lock). */
+export interface RowOptions {
+  lock?: boolean;
+}
+
+export class RegistryReader {
+  constructor(private readonly db: SqlEngine) {}
 
   /** The model's row, or MLflow's not-found error. The name must already be validated. */
-  registeredModelRow(name: string): RegisteredModelRow {
-    const row = this.selectModel.get(name) as RegisteredModelRow | undefined;
-    if (!row) throw notFound(`Registered Model with name=${name} not found`);
-    return row;
+  async registeredModelRow(name: string, options: RowOptions = {}): Promise<RegisteredModelRow> {
+    const row = await this.db.get<RegisteredModelRow>(
+      `SELECT * FROM registered_models WHERE name = ?${options.lock ? this.db.dialect.forUpdate : ''}`,
+      [name],
+    );
+    if (!row) throw registeredModelNotFound(name);
+    return modelRow(row);
+  }
+
+  /**
+   * Locks the model's row for the rest of the write transaction, if the model exists. Every registry
+   * write takes this lock first, so writes to one model (and its versions, tags and aliases) queue up
+   * behind each other in one order, whichever replica they come from, and never deadlock.
+   */
+  async lockRegisteredModel(name: string): Promise<boolean> {
+    const row = await this.db.get(`SELECT name FROM registered_models WHERE name = ?${this.db.dialect.forUpdate}`, [name]);
+    return row !== undefined;
   }
 
   /** A live (not deleted) version's row, or MLflow's not-found error. */
-  modelVersionRow(name: string, version: number): ModelVersionRow {
-    const row = this.selectVersion.get(name, version) as ModelVersionRow | undefined;
+  async modelVersionRow(name: string, version: number): Promise<ModelVersionRow> {
+    const row = await this.db.get<ModelVersionRow>(
+      `SELECT * FROM model_versions WHERE name = ? AND version = ? AND current_stage != '${STAGE_DELETED_INTERNAL}'`,
+      [name, version],
+    );
     if (!row) throw modelVersionNotFound(name, version);
-    return row;
+    return versionRow(row);
   }
 
-  aliases(name: string): RegisteredModelAlias[] {
-    return this.selectAliases.all(name) as RegisteredModelAlias[];
+  async aliases(name: string): Promise<RegisteredModelAlias[]> {
+    const rows = await this.db.all<RegisteredModelAlias>(
+      `SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias${this.db.dialect.textOrder}`,
+      [name],
+    );
+    return rows.map((r) => ({ alias: r.alias, version: int(r.version) }));
   }
 
   /** Versions with their tags; `withAliases` fills `aliases` as MLflow's get/alias/update calls do. */
-  modelVersions(rows: readonly ModelVersionRow[], withAliases = false): ModelVersion[] {
-    const tags = this.versionTags(rows);
+  async modelVersions(rows: readonly ModelVersionRow[], withAliases = false): Promise<ModelVersion[]> {
+    const tags = await this.versionTags(rows);
     const aliasesByName = new Map<string, RegisteredModelAlias[]>();
-    if (withAliases) for (const name of new Set(rows.map((r) => r.name))) aliasesByName.set(name, this.aliases(name));
-    return rows.map((r) => ({
-      name: r.name,
-      version: r.version,
-      creationTimestamp: r.creation_time,
-      lastUpdatedTimestamp: r.last_updated_time,
-      description: r.description,
-      userId: r.user_id,
-      currentStage: r.current_stage,
-      source: r.source,
-      storageLocation: r.storage_location,
-      runId: r.run_id,
-      runLink: r.run_link,
-      status: r.status,
-      statusMessage: r.status_message,
-      modelId: r.model_id,
-      tags: tags.get(versionKey(r.name, r.version)) ?? [],
-      aliases: (aliasesByName.get(r.name) ?? []).filter((a) => a.version === r.version).map((a) => a.alias),
-    }));
+    if (withAliases) for (const name of new Set(rows.map((r) => r.name))) aliasesByName.set(name, await this.aliases(name));
+    return rows.map((raw) => {
+      const r = versionRow(raw);
+      return {
+        name: r.name,
+        version: r.version,
+        creationTimestamp: r.creation_time,
+        lastUpdatedTimestamp: r.last_updated_time,
+        description: r.description,
+        userId: r.user_id,
+        currentStage: r.current_stage,
+        source: r.source,
+        storageLocation: r.storage_location,
+        runId: r.run_id,
+        runLink: r.run_link,
+        status: r.status,
+        statusMessage: r.status_message,
+        modelId: r.model_id,
+        tags: tags.get(versionKey(r.name, r.version)) ?? [],
+        aliases: (aliasesByName.get(r.name) ?? []).filter((a) => a.version === r.version).map((a) => a.alias),
+      };
+    });
   }
 
-  modelVersion(name: string, version: number, withAliases = true): ModelVersion {
-    return this.modelVersions([this.modelVersionRow(name, version)], withAliases)[0]!;
+  async modelVersion(name: string, version: number, withAliases = true): Promise<ModelVersion> {
+    return (await this.modelVersions([await this.modelVersionRow(name, version)], withAliases))[0]!;
   }
 
-  registeredModels(rows: readonly RegisteredModelRow[], order: LatestVersionsOrder): RegisteredModel[] {
+  async registeredModels(rows: readonly RegisteredModelRow[], order: LatestVersionsOrder): Promise<RegisteredModel[]> {
+    if (rows.length === 0) return [];
     const names = rows.map((r) => r.name);
-    const tags = this.keyValues('registered_model_tags', names);
-    const aliases = this.modelAliases(names);
-    const latest = this.latestVersions(names, order);
-    return rows.map((r) => ({
-      name: r.name,
-      creationTimestamp: r.creation_time,
-      lastUpdatedTimestamp: r.last_updated_time,
-      description: r.description,
-      latestVersions: latest.get(r.name) ?? [],
-      tags: tags.get(r.name) ?? [],
-      aliases: aliases.get(r.name) ?? [],
-    }));
+    const tags = await this.modelTags(names);
+    const aliases = await this.modelAliases(names);
+    const latest = await this.latestVersions(names, order);
+    return rows.map((raw) => {
+      const r = modelRow(raw);
+      return {
+        name: r.name,
+        creationTimestamp: r.creation_time,
+        lastUpdatedTimestamp: r.last_updated_time,
+        description: r.description,
+        latestVersions: latest.get(r.name) ?? [],
+        tags: tags.get(r.name) ?? [],
+        aliases: aliases.get(r.name) ?? [],
+      };
+    });
   }
 
-  registeredModel(name: string, order: LatestVersionsOrder = 'first-seen'): RegisteredModel {
-    return this.registeredModels([this.registeredModelRow(name)], order)[0]!;
+  async registeredModel(name: string, order: LatestVersionsOrder = 'first-seen'): Promise<RegisteredModel> {
+    return (await this.registeredModels([await this.registeredModelRow(name)], order))[0]!;
   }
 
   /** The highest live version of each stage, per model, in the requested stage order. */
-  latestVersions(names: readonly string[], order: LatestVersionsOrder): Map<string, ModelVersion[]> {
-    const rows: (ModelVersionRow & { first_version: number })[] = [];
-    for (const chunk of chunks([...new Set(names)])) {
-      rows.push(
-        ...(this.sqlite
-          .prepare(
-            `SELECT * FROM (
-               SELECT model_versions.*,
-                 row_number() OVER (PARTITION BY name, current_stage ORDER BY version DESC) AS rn,
-                 min(version) OVER (PARTITION BY name, current_stage) AS first_version
-               FROM model_versions
-               WHERE name IN (${chunk.map(() => '?').join(', ')}) AND current_stage != '${STAGE_DELETED_INTERNAL}'
-             ) WHERE rn = 1`,
-          )
-          .all(...chunk) as (ModelVersionRow & { first_version: number })[]),
-      );
-    }
+  async latestVersions(names: readonly string[], order: LatestVersionsOrder): Promise<Map<string, ModelVersion[]>> {
+    const found = await this.db.all<ModelVersionRow & { first_version: number }>(
+      `SELECT * FROM (
+         SELECT model_versions.*,
+           row_number() OVER (PARTITION BY name, current_stage ORDER BY version DESC) AS rn,
+           min(version) OVER (PARTITION BY name, current_stage) AS first_version
+         FROM model_versions
+         WHERE name IN ${this.db.dialect.jsonValues()} AND current_stage != '${STAGE_DELETED_INTERNAL}'
+       ) latest WHERE rn = 1`,
+      [JSON.stringify([...new Set(names)])],
+    );
+    const rows = found.map((r) => ({ ...versionRow(r), first_version: int(r.first_version) }));
     rows.sort((a, b) =>
       order === 'by-stage'
         ? compareText(a.current_stage, b.current_stage)
         : a.first_version - b.first_version,
     );
-    const versions = this.modelVersions(rows);
+    const versions = await this.modelVersions(rows);
     return groupBy(versions, (v) => v.name);
   }
 
-  private modelAliases(names: readonly string[]): Map<string, RegisteredModelAlias[]> {
-    const rows: (RegisteredModelAlias & { name: string })[] = [];
-    for (const chunk of chunks(names)) {
-      rows.push(
-        ...(this.sqlite
-          .prepare(
-            `SELECT name, alias, version FROM registered_model_aliases WHERE name IN (${chunk.map(() => '?').join(', ')}) ORDER BY name, alias`,
-          )
-          .all(...chunk) as (RegisteredModelAlias & { name: string })[]),
-      );
-    }
+  private async modelAliases(names: readonly string[]): Promise<Map<string, RegisteredModelAlias[]>> {
+    const { dialect } = this.db;
+    const rows = await this.db.all<RegisteredModelAlias & { name: string }>(
+      `SELECT name, alias, version FROM registered_model_aliases WHERE name IN ${dialect.jsonValues()}
+       ORDER BY name${dialect.textOrder}, alias${dialect.textOrder}`,
+      [JSON.stringify(names)],
+    );
     const out = new Map<string, RegisteredModelAlias[]>();
-    for (const [name, list] of groupBy(rows, (r) => r.name)) out.set(name, list.map((r) => ({ alias: r.alias, version: r.version })));
+    for (const [name, list] of groupBy(rows, (r) => r.name)) out.set(name, list.map((r) => ({ alias: r.alias, version: int(r.version) })));
     return out;
   }
 
-  private keyValues(table: 'registered_model_tags', names: readonly string[]): Map<string, Tag[]> {
-    const rows: { name: string; key: string; value: string | null }[] = [];
-    for (const chunk of chunks(names)) {
-      rows.push(
-        ...(this.sqlite
-          .prepare(`SELECT name, key, value FROM ${table} WHERE name IN (${chunk.map(() => '?').join(', ')}) ORDER BY rowid`)
-          .all(...chunk) as { name: string; key: string; value: string | null }[]),
-      );
-    }
+  private async modelTags(names: readonly string[]): Promise<Map<string, Tag[]>> {
+    const rows = await this.db.all<{ name: string; key: string; value: string | null }>(
+      `SELECT name, key, value FROM registered_model_tags t WHERE name IN ${this.db.dialect.jsonValues()} ORDER BY ${this.db.dialect.rowOrder('t')}`,
+      [JSON.stringify(names)],
+    );
     const out = new Map<string, Tag[]>();
     for (const [name, list] of groupBy(rows, (r) => r.name)) out.set(name, list.map((r) => ({ key: r.key, value: r.value ?? '' })));
     return out;
   }
 
-  private versionTags(rows: readonly ModelVersionRow[]): Map<string, Tag[]> {
-    const found: { name: string; version: number; key: string; value: string | null }[] = [];
-    for (const chunk of chunks(rows)) {
-      found.push(
-        ...(this.sqlite
-          .prepare(
-            `SELECT name, version, key, value FROM model_version_tags
-             WHERE (name, version) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')}) ORDER BY rowid`,
-          )
-          .all(...chunk.flatMap((r) => [r.name, r.version])) as { name: string; version: number; key: string; value: string | null }[]),
-      );
-    }
+  /** The tags of (name, version) pairs: two JSON lists joined by position, one primary-key probe per pair. */
+  private async versionTags(rows: readonly ModelVersionRow[]): Promise<Map<string, Tag[]>> {
     const out = new Map<string, Tag[]>();
-    for (const [key, list] of groupBy(found, (t) => versionKey(t.name, t.version))) {
+    if (rows.length === 0) return out;
+    const pairs = new Map(rows.map((r) => [versionKey(r.name, int(r.version)), r]));
+    const { dialect } = this.db;
+    const found = await this.db.all<{ name: string; version: number; key: string; value: string | null }>(
+      `SELECT t.name, t.version, t.key, t.value
+       FROM ${dialect.jsonEach('n')} JOIN ${dialect.jsonEach('v')} ON v.key = n.key
+       JOIN model_version_tags t ON t.name = n.value AND t.version = CAST(v.value AS integer)
+       ORDER BY ${dialect.rowOrder('t')}`,
+      [JSON.stringify([...pairs.values()].map((r) => r.name)), JSON.stringify([...pairs.values()].map((r) => int(r.version)))],
+    );
+    for (const [key, list] of groupBy(found, (t) => versionKey(t.name, int(t.version)))) {
       out.set(key, list.map((t) => ({ key: t.key, value: t.value ?? '' })));
     }
     return out;

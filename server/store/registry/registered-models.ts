@@ -1,14 +1,16 @@
 // Registered models: create, read, rename (the schema's ON UPDATE CASCADE carries versions, tags and
 // aliases along), update, delete (ON DELETE CASCADE removes everything under the model), tags, the
 // latest version per stage, and search — with model_registry/sqlalchemy_store.py's semantics.
+// Every write locks the model's row first (RegistryReader.lockRegisteredModel), so replicas sharing
+// one database apply writes to one model one at a time; names are unique by the primary key alone.
 import { alreadyExists, invalidParameter } from '../../errors.js';
 import { compileRegisteredModelSearch } from '../../search/registry-sql.js';
 import { createPageToken } from '../../search/index.js';
-import type { Sqlite } from '../db.js';
+import { isUniqueViolation, type SqlEngine } from '../engine/types.js';
 import type { Tag } from '../entities.js';
 import { pythonRepr } from '../validation.js';
 import { ALL_STAGES, IS_PROMPT_TAG_KEY, type ModelVersion, type Page, type RegisteredModel } from './entities.js';
-import { RegistryReader, type RegisteredModelRow } from './reader.js';
+import type { RegistryReader, RegisteredModelRow, RowOptions } from './reader.js';
 import { canonicalStage, validateModelName, validateModelRenaming, validateRegisteredModelTag, validateTagName } from './validation.js';
 
 export const SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT = 100;
@@ -45,102 +47,119 @@ function nameTaken(name: string, existingIsPrompt: boolean, newIsPrompt: boolean
   return alreadyExists(`${newEntity} (name=${name}) already exists.`);
 }
 
+/** MLflow appends the database driver's IntegrityError text; ours names the same constraint, on every engine. */
+function renameTargetTaken(newName: string): Error {
+  return alreadyExists(
+    `Registered Model (name=${newName}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: registered_models.name`,
+  );
+}
+
+const UPSERT_TAG =
+  'INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET value = excluded.value';
+
 export class RegisteredModelStore {
-  private readonly upsertTag;
-
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly reader: RegistryReader,
-  ) {
-    this.upsertTag = sqlite.prepare(
-      'INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET value = excluded.value',
-    );
-  }
+  ) {}
 
-  create(name: string, tags: readonly Tag[], description: string | null): RegisteredModel {
+  async create(name: string, tags: readonly Tag[], description: string | null): Promise<RegisteredModel> {
     validateModelName(name);
     for (const t of tags) validateRegisteredModelTag(t.key, t.value);
-    this.sqlite.transaction(() => {
-      const existing = this.sqlite.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name);
-      if (existing) throw nameTaken(name, hasPromptTag(this.reader.registeredModel(name).tags), hasPromptTag(tags));
-      const now = Date.now();
-      this.sqlite
-        .prepare('INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (?, ?, ?, ?)')
-        .run(name, now, now, description);
-      for (const t of dedupeTags(tags)) this.upsertTag.run(name, t.key, t.value);
-    })();
+    try {
+      await this.db.transaction(async () => {
+        if (await this.db.get('SELECT 1 FROM registered_models WHERE name = ?', [name])) {
+          throw nameTaken(name, hasPromptTag((await this.reader.registeredModel(name)).tags), hasPromptTag(tags));
+        }
+        const now = Date.now();
+        await this.db.run('INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (?, ?, ?, ?)', [
+          name,
+          now,
+          now,
+          description,
+        ]);
+        for (const t of dedupeTags(tags)) await this.db.run(UPSERT_TAG, [name, t.key, t.value]);
+      });
+    } catch (e) {
+      // Another replica created the name between our check and our insert: the same answer as the check's.
+      if (!isUniqueViolation(e) || this.db.inTransaction()) throw e;
+      const existing = await this.reader.registeredModel(name).catch(() => undefined);
+      throw nameTaken(name, existing !== undefined && hasPromptTag(existing.tags), hasPromptTag(tags));
+    }
     return this.reader.registeredModel(name);
   }
 
-  get(name: string): RegisteredModel {
+  async get(name: string): Promise<RegisteredModel> {
     validateModelName(name);
     return this.reader.registeredModel(name);
   }
 
   /** The row of an existing model (validated name): the precondition of every change to a model. */
-  row(name: string): RegisteredModelRow {
+  async row(name: string, options: RowOptions = {}): Promise<RegisteredModelRow> {
     validateModelName(name);
-    return this.reader.registeredModelRow(name);
+    return this.reader.registeredModelRow(name, options);
   }
 
-  update(name: string, description: string | null): RegisteredModel {
-    this.sqlite.transaction(() => {
-      this.row(name);
-      this.sqlite
-        .prepare('UPDATE registered_models SET description = ?, last_updated_time = ? WHERE name = ?')
-        .run(description, Date.now(), name);
-    })();
+  async update(name: string, description: string | null): Promise<RegisteredModel> {
+    await this.db.transaction(async () => {
+      await this.row(name, { lock: true });
+      await this.db.run('UPDATE registered_models SET description = ?, last_updated_time = ? WHERE name = ?', [description, Date.now(), name]);
+    });
     return this.reader.registeredModel(name);
   }
 
-  rename(name: string, newName: string): RegisteredModel {
+  /** One transaction: the model, its versions, their tags, the model's tags and aliases move together. */
+  async rename(name: string, newName: string): Promise<RegisteredModel> {
     validateModelRenaming(newName);
-    this.sqlite.transaction(() => {
-      this.row(name);
-      const now = Date.now();
-      if (newName !== name && this.sqlite.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(newName)) {
-        // MLflow appends the database driver's IntegrityError text; ours names the same constraint.
-        throw alreadyExists(
-          `Registered Model (name=${newName}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: registered_models.name`,
-        );
-      }
-      // Versions, their tags, the model's tags and aliases follow through ON UPDATE CASCADE.
-      this.sqlite.prepare('UPDATE registered_models SET name = ?, last_updated_time = ? WHERE name = ?').run(newName, now, name);
-      this.sqlite.prepare('UPDATE model_versions SET last_updated_time = ? WHERE name = ?').run(now, newName);
-    })();
+    try {
+      await this.db.transaction(async () => {
+        await this.row(name, { lock: true });
+        const now = Date.now();
+        if (newName !== name && (await this.db.get('SELECT 1 FROM registered_models WHERE name = ?', [newName]))) {
+          throw renameTargetTaken(newName);
+        }
+        // Versions, their tags, the model's tags and aliases follow through ON UPDATE CASCADE.
+        await this.db.run('UPDATE registered_models SET name = ?, last_updated_time = ? WHERE name = ?', [newName, now, name]);
+        await this.db.run('UPDATE model_versions SET last_updated_time = ? WHERE name = ?', [now, newName]);
+      });
+    } catch (e) {
+      // A model created under the new name by another replica after our check.
+      if (isUniqueViolation(e)) throw renameTargetTaken(newName);
+      throw e;
+    }
     return this.reader.registeredModel(newName);
   }
 
-  delete(name: string): void {
-    this.sqlite.transaction(() => {
-      this.row(name);
+  async delete(name: string): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.row(name, { lock: true });
       // Versions (tombstones included), their tags, the model's tags and aliases go by ON DELETE CASCADE.
-      this.sqlite.prepare('DELETE FROM registered_models WHERE name = ?').run(name);
-    })();
+      await this.db.run('DELETE FROM registered_models WHERE name = ?', [name]);
+    });
   }
 
-  setTag(name: string, key: string, value: string): void {
+  async setTag(name: string, key: string, value: string): Promise<void> {
     validateModelName(name);
     validateRegisteredModelTag(key, value);
-    this.sqlite.transaction(() => {
-      this.row(name);
-      this.upsertTag.run(name, key, value);
-    })();
+    await this.db.transaction(async () => {
+      await this.row(name, { lock: true });
+      await this.db.run(UPSERT_TAG, [name, key, value]);
+    });
   }
 
   /** Deleting a tag the model does not have is not an error in MLflow. */
-  deleteTag(name: string, key: string): void {
+  async deleteTag(name: string, key: string): Promise<void> {
     validateModelName(name);
     validateTagName(key);
-    this.sqlite.transaction(() => {
-      this.row(name);
-      this.sqlite.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key);
-    })();
+    await this.db.transaction(async () => {
+      await this.row(name, { lock: true });
+      await this.db.run('DELETE FROM registered_model_tags WHERE name = ? AND key = ?', [name, key]);
+    });
   }
 
   /** The latest live version of each requested stage (all stages when none are given), with aliases. */
-  getLatestVersions(name: string, stages?: readonly string[]): ModelVersion[] {
-    const model = this.get(name);
+  async getLatestVersions(name: string, stages?: readonly string[]): Promise<ModelVersion[]> {
+    const model = await this.get(name);
     const wanted = new Set<string>((stages && stages.length > 0 ? stages : ALL_STAGES).map(canonicalStage));
     const aliases = model.aliases;
     return model.latestVersions
@@ -148,7 +167,7 @@ export class RegisteredModelStore {
       .map((mv) => ({ ...mv, aliases: aliases.filter((a) => a.version === mv.version).map((a) => a.alias) }));
   }
 
-  search(req: RegisteredModelSearch): Page<RegisteredModel> {
+  async search(req: RegisteredModelSearch): Promise<Page<RegisteredModel>> {
     const maxResults = req.maxResults ?? SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT;
     if (maxResults > SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD) {
       throw invalidParameter(
@@ -156,12 +175,15 @@ export class RegisteredModelStore {
           `${SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD}, but got value ${maxResults}`,
       );
     }
-    const query = compileRegisteredModelSearch({ filter: req.filter, orderBy: req.orderBy, maxResults, pageToken: req.pageToken });
-    const rows = this.sqlite.prepare(query.sql).all(...query.params) as RegisteredModelRow[];
+    const query = compileRegisteredModelSearch(
+      { filter: req.filter, orderBy: req.orderBy, maxResults, pageToken: req.pageToken },
+      this.db.dialect,
+    );
+    const rows = await this.db.all<RegisteredModelRow>(query.sql, query.params);
     // MLflow fetches max_results + 1 rows and slices in Python; the arithmetic (and its oddities for
     // max_results <= 0) is kept as is.
     const nextPageToken = rows.length === maxResults + 1 ? createPageToken(query.offset + maxResults) : undefined;
     const page = rows.slice(0, maxResults);
-    return { items: this.reader.registeredModels(page, 'by-stage'), ...(nextPageToken ? { nextPageToken } : {}) };
+    return { items: await this.reader.registeredModels(page, 'by-stage'), ...(nextPageToken ? { nextPageToken } : {}) };
   }
 }

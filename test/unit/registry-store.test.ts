@@ -1,0 +1,244 @@
+// The registry store (server/store/registry/) on the engine-neutral SqlEngine: registered models,
+// versions, aliases and search against a real database, with small fake run / logged-model lookups
+// (dependencies of the registry, not the thing under test).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MlflowError, notFound } from '../../server/errors.js';
+import { openDatabase, type Db } from '../../server/store/db.js';
+import { SqliteEngine } from '../../server/store/engine/sqlite.js';
+import type { SqlEngine } from '../../server/store/engine/types.js';
+import { openRegistryStore, type LoggedModelLookup, type RegistryStore, type RunLookup } from '../../server/store/registry/index.js';
+
+const RUN = 'a'.repeat(32);
+const RUN_ROOT = 'mlflow-artifacts:/1/aaaa/artifacts';
+const MODEL_ID = 'm-0123456789abcdef';
+const MODEL_ROOT = 'mlflow-artifacts:/1/models/m-0123456789abcdef/artifacts';
+
+class FakeRuns implements RunLookup {
+  async get(runId: string): Promise<{ info: { artifactUri: string | null } }> {
+    if (runId === RUN) return { info: { artifactUri: RUN_ROOT } };
+    throw notFound(`Run with id=${runId} not found`);
+  }
+}
+
+class FakeLoggedModels implements LoggedModelLookup {
+  readonly linked: [string, string, string][] = [];
+  async get(modelId: string): Promise<{ artifactLocation: string; sourceRunId: string | null }> {
+    if (modelId === MODEL_ID) return { artifactLocation: MODEL_ROOT, sourceRunId: RUN };
+    throw notFound(`Logged model with ID '${modelId}' not found.`);
+  }
+  async addModelVersionTag(modelId: string, name: string, version: string): Promise<void> {
+    this.linked.push([modelId, name, version]);
+  }
+}
+
+/** The message of the MlflowError fn rejects with, prefixed by its code. */
+async function failure(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof MlflowError)) throw err;
+    return `${err.errorCode}: ${err.message}`;
+  }
+  throw new Error('expected an MlflowError');
+}
+
+interface Fixture {
+  db: SqlEngine;
+  registry: RegistryStore;
+  loggedModels: FakeLoggedModels;
+}
+
+function open(db: SqlEngine): Fixture {
+  const loggedModels = new FakeLoggedModels();
+  const registry = openRegistryStore(db, { runs: new FakeRuns(), loggedModels, trustedArtifactRoots: ['mlflow-artifacts:/'], env: {} });
+  return { db, registry, loggedModels };
+}
+
+const s3 = (name: string, extra: Record<string, unknown> = {}) => ({ name, source: 's3://bucket/model', tags: [], ...extra });
+
+describe('registry store on SQLite (SqliteEngine over openDatabase)', () => {
+  let sqlite: Db;
+  let f: Fixture;
+  beforeEach(() => {
+    sqlite = openDatabase(':memory:');
+    f = open(new SqliteEngine(sqlite.sqlite));
+  });
+  afterEach(async () => {
+    await f.db.close();
+    sqlite.close();
+  });
+
+  it('creates, reads, updates and refuses a second model of the same name', async () => {
+    const { registeredModels } = f.registry;
+    const created = await registeredModels.create('churn', [{ key: 'team', value: 'a' }, { key: 'team', value: 'b' }], 'first');
+    expect(created).toMatchObject({ name: 'churn', description: 'first', tags: [{ key: 'team', value: 'b' }], latestVersions: [], aliases: [] });
+    expect(typeof created.creationTimestamp).toBe('number');
+    expect(await failure(() => registeredModels.create('churn', [], ''))).toBe('RESOURCE_ALREADY_EXISTS: Registered Model (name=churn) already exists.');
+    await registeredModels.create('p', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }], '');
+    expect(await failure(() => registeredModels.create('p', [], ''))).toMatch(
+      /^RESOURCE_ALREADY_EXISTS: Tried to create a registered model with name 'p', but the name is already taken by a prompt/,
+    );
+    expect((await registeredModels.update('churn', 'second')).description).toBe('second');
+    await registeredModels.setTag('churn', 'owner', 'me');
+    await registeredModels.setTag('churn', 'team', 'c');
+    await registeredModels.deleteTag('churn', 'nope');
+    expect((await registeredModels.get('churn')).tags).toEqual([
+      { key: 'team', value: 'c' },
+      { key: 'owner', value: 'me' },
+    ]);
+    expect(await failure(() => registeredModels.get('nope'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=nope not found');
+    expect(await failure(() => registeredModels.setTag('nope', 'k', 'v'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=nope not found');
+  });
+
+  it('numbers versions max + 1 and never reuses a deleted number', async () => {
+    const { registeredModels, modelVersions } = f.registry;
+    await registeredModels.create('churn', [], '');
+    for (let i = 1; i <= 3; i++) expect((await modelVersions.create(s3('churn'))).version).toBe(i);
+    await modelVersions.delete('churn', '3');
+    expect(await failure(() => modelVersions.get('churn', 3))).toBe('RESOURCE_DOES_NOT_EXIST: Model Version (name=churn, version=3) not found');
+    expect((await modelVersions.create(s3('churn'))).version).toBe(4);
+    expect(await failure(() => modelVersions.create(s3('nope')))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=nope not found');
+    // MLflow checks a deleted version's number before its name.
+    expect(await failure(() => modelVersions.delete('', 'x'))).toBe("INVALID_PARAMETER_VALUE: Parameter 'version' must be an integer, got 'x'.");
+  });
+
+  it('keeps versions, tags, stages and download URIs', async () => {
+    const { registeredModels, modelVersions } = f.registry;
+    await registeredModels.create('churn', [], '');
+    const v1 = await modelVersions.create(s3('churn', { tags: [{ key: 'k', value: '1' }], description: 'd', runLink: 'link' }));
+    expect(v1).toMatchObject({ version: 1, currentStage: 'None', status: 'READY', description: 'd', runLink: 'link', tags: [{ key: 'k', value: '1' }] });
+    await modelVersions.create(s3('churn'));
+    await modelVersions.setTag('churn', '2', 'a', 'x');
+    await modelVersions.setTag('churn', '2', 'b', 'y');
+    await modelVersions.setTag('churn', '2', 'a', 'z');
+    await modelVersions.deleteTag('churn', '2', 'b');
+    expect((await modelVersions.get('churn', '2')).tags).toEqual([{ key: 'a', value: 'z' }]);
+    expect((await modelVersions.update('churn', '1', null)).description).toBeNull();
+
+    await modelVersions.transitionStage('churn', '1', 'production', false);
+    await modelVersions.transitionStage('churn', '2', 'Production', true);
+    expect((await modelVersions.get('churn', '1')).currentStage).toBe('Archived');
+    const latest = await registeredModels.getLatestVersions('churn');
+    expect(latest.map((v) => [v.version, v.currentStage])).toEqual([
+      [1, 'Archived'],
+      [2, 'Production'],
+    ]);
+    expect((await registeredModels.getLatestVersions('churn', ['production'])).map((v) => v.version)).toEqual([2]);
+    expect(await failure(() => modelVersions.transitionStage('churn', '1', 'None', true))).toMatch(/^INTERNAL_ERROR: Model version transition cannot archive/);
+    expect(await modelVersions.getDownloadUri('churn', 1)).toBe('s3://bucket/model');
+    expect(await failure(() => modelVersions.getDownloadUri('churn', 9))).toBe('RESOURCE_DOES_NOT_EXIST: Model Version (name=churn, version=9) not found');
+  });
+
+  it('checks sources against the run / logged model and links the logged model after the commit', async () => {
+    const { registeredModels, modelVersions } = f.registry;
+    await registeredModels.create('churn', [], '');
+    const fromRun = await modelVersions.create({ name: 'churn', source: `${RUN_ROOT}/model`, runId: RUN, tags: [] });
+    expect(fromRun).toMatchObject({ version: 1, runId: RUN, source: `${RUN_ROOT}/model` });
+    expect(await failure(() => modelVersions.create({ name: 'churn', source: `${RUN_ROOT}/model`, runId: 'b'.repeat(32), tags: [] }))).toMatch(
+      /The run_id request parameter must identify the resource that contains the source/,
+    );
+    const fromModel = await modelVersions.create({ name: 'churn', source: `models:/${MODEL_ID}`, modelId: MODEL_ID, tags: [] });
+    expect(fromModel).toMatchObject({ version: 2, runId: RUN, source: `models:/${MODEL_ID}`, storageLocation: MODEL_ROOT, modelId: MODEL_ID });
+    expect(f.loggedModels.linked).toEqual([[MODEL_ID, 'churn', '2']]);
+    expect(await modelVersions.getDownloadUri('churn', 2)).toBe(MODEL_ROOT);
+    // A registered-model source is pinned to its version and inherits its run.
+    const pinned = await modelVersions.create({ name: 'churn', source: 'models:/churn/latest', tags: [] });
+    expect(pinned).toMatchObject({ version: 3, source: 'models:/churn/2', storageLocation: MODEL_ROOT, runId: RUN });
+  });
+
+  it('moves, resolves and drops aliases; a deleted version takes its aliases with it', async () => {
+    const { registeredModels, modelVersions, aliases } = f.registry;
+    await registeredModels.create('churn', [], '');
+    await modelVersions.create(s3('churn'));
+    await modelVersions.create(s3('churn'));
+    await aliases.set('churn', 'production', '1');
+    await aliases.set('churn', 'challenger', 2);
+    expect((await aliases.getModelVersion('churn', 'production')).aliases).toEqual(['production']);
+    await aliases.set('churn', 'production', '2');
+    const v2 = await aliases.getModelVersion('churn', 'production');
+    expect([v2.version, v2.aliases]).toEqual([2, ['challenger', 'production']]);
+    expect((await registeredModels.get('churn')).aliases).toEqual([
+      { alias: 'challenger', version: 2 },
+      { alias: 'production', version: 2 },
+    ]);
+    expect((await aliases.getModelVersion('churn', 'LATEST')).version).toBe(2);
+    expect(await failure(() => aliases.set('churn', 'x', '7'))).toBe('RESOURCE_DOES_NOT_EXIST: Model Version (name=churn, version=7) not found');
+    expect(await failure(() => aliases.set('churn', 'v1', '1'))).toBe("INVALID_PARAMETER_VALUE: Version alias name 'v1' is reserved.");
+    await aliases.delete('churn', 'challenger');
+    await aliases.delete('churn', 'never-set');
+    await modelVersions.delete('churn', '2');
+    expect(await failure(() => aliases.getModelVersion('churn', 'production'))).toBe('INVALID_PARAMETER_VALUE: Registered model alias production not found.');
+    expect((await registeredModels.get('churn')).aliases).toEqual([]);
+  });
+
+  it('renames atomically: versions, tags and aliases follow; a taken name is refused with MLflow’s text', async () => {
+    const { registeredModels, modelVersions, aliases } = f.registry;
+    await registeredModels.create('old', [{ key: 't', value: '1' }], '');
+    await modelVersions.create(s3('old', { tags: [{ key: 'vt', value: '2' }] }));
+    await aliases.set('old', 'prod', 1);
+    await registeredModels.create('taken', [], '');
+    expect(await failure(() => registeredModels.rename('old', 'taken'))).toBe(
+      'RESOURCE_ALREADY_EXISTS: Registered Model (name=taken) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: registered_models.name',
+    );
+    const renamed = await registeredModels.rename('old', 'new');
+    expect(renamed).toMatchObject({ name: 'new', tags: [{ key: 't', value: '1' }], aliases: [{ alias: 'prod', version: 1 }] });
+    expect(renamed.latestVersions.map((v) => [v.name, v.version])).toEqual([['new', 1]]);
+    expect((await modelVersions.get('new', 1)).tags).toEqual([{ key: 'vt', value: '2' }]);
+    expect(await failure(() => registeredModels.get('old'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=old not found');
+    expect((await modelVersions.create(s3('new'))).version).toBe(2);
+    expect(await failure(() => registeredModels.rename('ghost', 'x'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=ghost not found');
+  });
+
+  it('deletes a model with everything under it', async () => {
+    const { db, registry } = f;
+    await registry.registeredModels.create('churn', [{ key: 't', value: '1' }], '');
+    await registry.modelVersions.create(s3('churn', { tags: [{ key: 'vt', value: '2' }] }));
+    await registry.aliases.set('churn', 'prod', 1);
+    await registry.registeredModels.delete('churn');
+    for (const table of ['registered_models', 'registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases']) {
+      expect(Number((await db.get<{ n: number | string }>(`SELECT count(*) AS n FROM ${table}`))!.n)).toBe(0);
+    }
+    expect(await failure(() => registry.registeredModels.delete('churn'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=churn not found');
+  });
+
+  it('searches models and versions: filters, byte order, prompts hidden, pages', async () => {
+    const { registeredModels, modelVersions } = f.registry;
+    for (const name of ['b-model', 'a-model', 'B-model', 'é-model']) await registeredModels.create(name, [{ key: 'team', value: name[0]! }], '');
+    await registeredModels.create('prompt', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }], '');
+    const names = async (req: Parameters<typeof registeredModels.search>[0]) => (await registeredModels.search(req)).items.map((m) => m.name);
+    expect(await names({})).toEqual(['B-model', 'a-model', 'b-model', 'é-model']);
+    expect(await names({ filter: "name LIKE 'b%'" })).toEqual(['b-model']);
+    expect(await names({ filter: "name ILIKE 'b%'" })).toEqual(['B-model', 'b-model']);
+    expect(await names({ filter: "tags.team = 'a'" })).toEqual(['a-model']);
+    expect(await names({ filter: "tags.`mlflow.prompt.is_prompt` = 'true'" })).toEqual(['prompt']);
+    expect(await names({ orderBy: ['name DESC'] })).toEqual(['é-model', 'b-model', 'a-model', 'B-model']);
+    const first = await registeredModels.search({ maxResults: 3 });
+    expect(first.items.map((m) => m.name)).toEqual(['B-model', 'a-model', 'b-model']);
+    expect(await names({ maxResults: 3, pageToken: first.nextPageToken })).toEqual(['é-model']);
+    // max_results <= 0 keeps MLflow's arithmetic on SQLite: LIMIT max + 1 (negative: none), rows[:max].
+    expect(await names({ maxResults: -2 })).toEqual(['B-model', 'a-model']);
+    expect(await names({ maxResults: -1 })).toEqual([]);
+    expect(await names({ maxResults: 0 })).toEqual([]);
+
+    await modelVersions.create(s3('a-model'));
+    await modelVersions.create({ name: 'a-model', source: `${RUN_ROOT}/x`, runId: RUN, tags: [{ key: 'k', value: 'v' }] });
+    await modelVersions.create(s3('b-model'));
+    await modelVersions.delete('a-model', 1);
+    const versions = async (filter?: string, orderBy?: string[]) =>
+      (await modelVersions.search({ filter, orderBy })).items.map((v) => `${v.name}/${v.version}`);
+    expect(await versions(undefined, ['name ASC'])).toEqual(['a-model/2', 'b-model/1']);
+    expect(await versions(`run_id = '${RUN}'`)).toEqual(['a-model/2']);
+    expect(await versions("tags.k = 'v'")).toEqual(['a-model/2']);
+    expect(await versions("name IN ('b-model', 'x')")).toEqual(['b-model/1']);
+    expect(await versions('version_number >= 2')).toEqual(['a-model/2']);
+    expect((await modelVersions.search({ filter: "tags.k = 'v'" })).items[0]!.tags).toEqual([{ key: 'k', value: 'v' }]);
+    const searched = await registeredModels.search({ filter: "name = 'a-model'" });
+    expect(searched.items[0]!.latestVersions.map((v) => v.version)).toEqual([2]);
+  });
+
+  it('gives 50 concurrent creates versions 1..50 exactly', async () => {
+    await f.registry.registeredModels.create('churn', [], '');
+    const made = await Promise.all(Array.from({ length: 50 }, () => f.registry.modelVersions.create(s3('churn'))));
+    expect(made.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
