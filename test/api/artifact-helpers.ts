@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { makeConfig, type Config } from '../../server/config.js';
+import { backendConfig, createTestBackend } from '../helpers/backend.js';
 import { API, expectError, ok, queryString, type Query, type Reply, type TagJson, type TestApi } from './helpers.js';
 
 export const PROXY = '/api/2.0/mlflow-artifacts';
@@ -65,7 +66,10 @@ export async function startArtifactApi(overrides: Partial<Config> = {}): Promise
   fs.mkdirSync(path.join(base, 'local'));
   // Spread from a variable: configs without the field (older servers) simply ignore it.
   const allowLocal: Record<string, unknown> = { allowedArtifactRoots: [path.join(base, 'local')] };
-  const config = makeConfig({ dbFile: ':memory:', artifactsDestination: root, ...allowLocal, ...overrides });
+  // The metadata store is the vitest project's (test/helpers/backend.ts: SQLite in memory, or
+  // PostgreSQL); the artifacts stay in local `root` on both, because these tests look at the disk.
+  const backend = await createTestBackend();
+  const config = makeConfig({ ...backendConfig(backend), artifactsDestination: root, ...allowLocal, ...overrides });
   const app: FastifyInstance = await buildApp(config, { fastify: { forceCloseConnections: true } });
   await app.ready();
   let port: number | undefined;
@@ -95,6 +99,7 @@ export async function startArtifactApi(overrides: Partial<Config> = {}): Promise
     },
     async close() {
       await app.close();
+      await backend.dispose();
       fs.rmSync(base, { recursive: true, force: true });
     },
   };

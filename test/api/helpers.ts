@@ -1,13 +1,11 @@
-// API tests drive the app in-process with app.inject(): one app per test file, an in-memory SQLite
-// database, a temporary artifact directory, no network. Responses come back as {status, json}; the
+// API tests drive the app in-process with app.inject(): one app per test file on a fresh backend
+// (test/helpers/backend.ts: SQLite in memory + a temp directory, or PostgreSQL + S3), no network. Responses come back as {status, json}; the
 // wire types below are MLflow's JSON (snake_case), so tests read fields the way clients do.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { makeConfig } from '../../server/config.js';
+import { backendConfig, createTestBackend } from '../helpers/backend.js';
 
 export interface TagJson {
   key: string;
@@ -132,13 +130,20 @@ function resolvePath(pathOrRpc: string): string {
   return pathOrRpc.startsWith('/') ? pathOrRpc : `${API}/${pathOrRpc}`;
 }
 
-/** A fresh app on an in-memory database; call close() in afterAll. */
+/**
+ * A fresh app on a fresh backend of this project's kind (test/helpers/backend.ts: an in-memory SQLite
+ * database + a temp directory, or a throwaway PostgreSQL database + an S3 prefix); call close() in afterAll.
+ */
 export async function startApi(): Promise<TestApi> {
-  const artifactsDestination = fs.mkdtempSync(path.join(os.tmpdir(), 'minflow-api-'));
-  const app = await buildApp(makeConfig({ dbFile: ':memory:', artifactsDestination }), {
-    fastify: { forceCloseConnections: true },
-  });
-  await app.ready();
+  const backend = await createTestBackend();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(makeConfig(backendConfig(backend)), { fastify: { forceCloseConnections: true } });
+    await app.ready();
+  } catch (e) {
+    await backend.dispose();
+    throw e;
+  }
   const request: TestApi['request'] = async (opts) => {
     const res = await app.inject({ method: opts.method, url: opts.url, payload: opts.payload, headers: opts.headers });
     return toReply(res);
@@ -156,7 +161,7 @@ export async function startApi(): Promise<TestApi> {
     get: (p, query) => request({ method: 'GET', url: `${resolvePath(p)}${queryString(query)}` }),
     async close() {
       await app.close();
-      fs.rmSync(artifactsDestination, { recursive: true, force: true });
+      await backend.dispose();
     },
   };
 }

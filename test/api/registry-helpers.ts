@@ -1,15 +1,10 @@
-// The registry's API tests drive a full app (tracking + logged models + registry) with app.inject().
-// Until server/app.ts wires the registry in, the routes are added here on top of buildApp's app, in a
-// plugin with the same raw-body parsing app.ts sets up; once app.ts has them, they are used as-is.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// The registry's API tests drive a full app (tracking + logged models + registry, as server/app.ts
+// wires them) with app.inject(), on the vitest project's backend.
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { makeConfig, type Config } from '../../server/config.js';
-import { registryRoutes } from '../../server/routes/registry.js';
-import { openRegistryStore } from '../../server/store/registry/index.js';
+import { backendConfig, createTestBackend } from '../helpers/backend.js';
 import { queryString, type Query, type Reply, type TagJson } from './helpers.js';
 
 export { expectError, ok, unique, type ErrorJson, type Reply, type TagJson } from './helpers.js';
@@ -69,25 +64,10 @@ function toReply<T>(res: { statusCode: number; headers: Reply<T>['headers']; bod
 const resolve = (rpc: string): string => (rpc.startsWith('/') ? rpc : `${API}/${rpc}`);
 
 export async function startRegistryApi(overrides: Partial<Config> = {}): Promise<RegistryApi> {
-  const artifactsDestination = fs.mkdtempSync(path.join(os.tmpdir(), 'minflow-registry-'));
-  const config = makeConfig({ dbFile: ':memory:', artifactsDestination, ...overrides });
+  // The vitest project's backend (test/helpers/backend.ts): SQLite in memory, or PostgreSQL + S3.
+  const backend = await createTestBackend();
+  const config = makeConfig({ ...backendConfig(backend), ...overrides });
   const app = await buildApp(config, { fastify: { forceCloseConnections: true } });
-  if (!app.hasRoute({ method: 'GET', url: `${config.staticPrefix}${API}/registered-models/get` })) {
-    const registry = openRegistryStore(app.store.db.sqlite, {
-      runs: app.store.runs,
-      loggedModels: app.store.loggedModels,
-      trustedArtifactRoots: [config.defaultArtifactRoot, config.artifactsDestination],
-      env: {},
-    });
-    await app.register(
-      async (api) => {
-        api.removeAllContentTypeParsers();
-        api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-        registryRoutes(api, registry);
-      },
-      { prefix: config.staticPrefix },
-    );
-  }
   await app.ready();
   const request: RegistryApi['request'] = async (opts) => toReply(await app.inject(opts));
   const withBody = <T,>(method: 'POST' | 'PATCH' | 'DELETE', rpc: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -102,7 +82,7 @@ export async function startRegistryApi(overrides: Partial<Config> = {}): Promise
     del: <T,>(rpc: string, body?: unknown) => withBody<T>('DELETE', rpc, body),
     async close() {
       await app.close();
-      fs.rmSync(artifactsDestination, { recursive: true, force: true });
+      await backend.dispose();
     },
   };
 }

@@ -1,7 +1,8 @@
-// A real Minflow server process on a free loopback port, for e2e and compat tests.
+// A real Minflow server process on a free loopback port, for e2e and compat tests, on the backend of
+// the vitest project (test/helpers/backend.ts: SQLite files in dataDir, or PostgreSQL + S3).
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
+import { createTestBackend, type TestBackend } from './backend.js';
 import { builtCli, tempDir } from './paths.js';
 
 export interface ServerProcess {
@@ -49,25 +50,23 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The backend of each data directory a server was started on, so that a restart on the same dataDir
+ * finds the same PostgreSQL database and S3 prefix (SQLite: the files in dataDir).
+ */
+const backends = new Map<string, TestBackend>();
+
 export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDir('server');
+  // A server on its own temp dir owns its backend and drops it on stop; a given dataDir may be restarted.
+  const ownsBackend = options.dataDir === undefined;
+  const backend = backends.get(dataDir) ?? (await createTestBackend({ dataDir }));
+  if (!ownsBackend) backends.set(dataDir, backend);
   const port = options.port ?? (await freePort());
   const child = spawn(
     process.execPath,
-    [
-      builtCli(),
-      'server',
-      '--port',
-      String(port),
-      '--backend-store-uri',
-      `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
-      '--artifacts-destination',
-      path.join(dataDir, 'artifacts'),
-      '--log-level',
-      'warn',
-      ...(options.args ?? []),
-    ],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [builtCli(), 'server', '--port', String(port), ...backend.serverArgs, '--log-level', 'warn', ...(options.args ?? [])],
+    { env: { ...process.env, ...backend.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -77,8 +76,14 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   const stopWith = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
+    if (ownsBackend) await backend.dispose();
   };
-  await waitForHealth(url, options.timeoutMs ?? 15000, () => out);
+  try {
+    await waitForHealth(url, options.timeoutMs ?? 15000, () => out);
+  } catch (e) {
+    await stopWith('SIGKILL');
+    throw e;
+  }
   return {
     url,
     port,
