@@ -42,26 +42,26 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
   const { store } = deps;
 
   // Through the REST shaper, so GraphQL shows exactly the fields model-versions/search sends.
-  const searchModelVersions = (req: ModelVersionSearch) => {
+  const searchModelVersions = async (req: ModelVersionSearch) => {
     if (!deps.modelVersions) throw new MlflowError('ENDPOINT_NOT_FOUND', 'The model registry is not available');
-    const page = deps.modelVersions.search(req);
+    const page = await deps.modelVersions.search(req);
     return { modelVersions: page.items.map((mv) => modelVersionObject(modelVersionJson(mv))), nextPageToken: page.nextPageToken ?? '' };
   };
 
   // MlflowRunExtension.resolve_model_versions: search_model_versions(filter="run_id='<id>'").
-  const modelVersionsOfRun = (runId: string): GqlObject[] =>
-    deps.modelVersions ? searchModelVersions({ filter: `run_id='${runId}'` }).modelVersions : [];
+  const modelVersionsOfRun = async (runId: string): Promise<GqlObject[]> =>
+    deps.modelVersions ? (await searchModelVersions({ filter: `run_id='${runId}'` })).modelVersions : [];
 
   const runWithLinks = (run: Parameters<typeof runObject>[0]): GqlObject =>
     runObject(run, {
-      experiment: () => experimentObject(store.experiments.get(run.info.experimentId)),
+      experiment: async () => experimentObject(await store.experiments.get(run.info.experimentId)),
       modelVersions: () => modelVersionsOfRun(run.info.runId),
     });
 
-  const searchRuns = ({ input }: { input?: Input }): GqlObject => {
+  const searchRuns = async ({ input }: { input?: Input }): Promise<GqlObject> => {
     const viewType = str(input?.runViewType) ?? 'ACTIVE_ONLY';
     if (!VIEW_TYPES.includes(viewType as ViewType)) throw invalidParameter(`Invalid run_view_type '${viewType}'`);
-    const page = store.runs.search({
+    const page = await store.runs.search({
       experimentIds: strings(input?.experimentIds),
       filter: str(input?.filter),
       orderBy: strings(input?.orderBy),
@@ -73,21 +73,21 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
   };
 
   return {
-    mlflowGetExperiment: ({ input }: { input?: Input }) => ({
-      experiment: experimentObject(store.experiments.get(str(input?.experimentId) ?? '')),
+    mlflowGetExperiment: async ({ input }: { input?: Input }) => ({
+      experiment: experimentObject(await store.experiments.get(str(input?.experimentId) ?? '')),
       apiError: null,
     }),
 
-    mlflowGetRun: ({ input }: { input?: Input }) => {
+    mlflowGetRun: async ({ input }: { input?: Input }) => {
       const runId = str(input?.runId) || str(input?.runUuid) || '';
-      return { run: runWithLinks(store.runs.get(runId)), apiError: null };
+      return { run: runWithLinks(await store.runs.get(runId)), apiError: null };
     },
 
     mlflowSearchRuns: searchRuns,
 
     // MLflow's impl reads max_results/start_step/end_step from the HTTP query string instead of the
     // input (a bug that makes them no-ops over GraphQL); we honour the input, with the REST limits.
-    mlflowGetMetricHistoryBulkInterval: ({ input }: { input?: Input }) => {
+    mlflowGetMetricHistoryBulkInterval: async ({ input }: { input?: Input }) => {
       const runIds = strings(input?.runIds);
       if (runIds.length > MAX_RUNS_BULK_INTERVAL) {
         throw invalidParameter(`GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${runIds.length} run_ids.`);
@@ -100,13 +100,13 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
       if (start !== undefined && end !== undefined && start > end) {
         throw invalidParameter(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
       }
-      const metrics = store.history.bulkInterval(runIds, str(input?.metricKey) ?? '', maxResults, start, end);
+      const metrics = await store.history.bulkInterval(runIds, str(input?.metricKey) ?? '', maxResults, start, end);
       return { metrics: metrics.map(metricObject), apiError: null };
     },
 
     mlflowListArtifacts: async ({ input }: { input?: Input }) => {
       if (!deps.artifacts) throw new MlflowError('ENDPOINT_NOT_FOUND', 'Artifact listing is not available');
-      const run = store.runs.get(str(input?.runId) || str(input?.runUuid) || '');
+      const run = await store.runs.get(str(input?.runId) || str(input?.runUuid) || '');
       const rel = str(input?.path) ? validatePathIsSafe(str(input?.path)!) : '';
       const rootUri = run.info.artifactUri ?? '';
       const location = deps.artifacts.resolve(rootUri);
@@ -122,20 +122,20 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
       };
     },
 
-    mlflowSearchModelVersions: ({ input }: { input?: Input }) => ({
-      ...searchModelVersions({
+    mlflowSearchModelVersions: async ({ input }: { input?: Input }) => ({
+      ...(await searchModelVersions({
         filter: str(input?.filter),
         maxResults: int(input?.maxResults),
         orderBy: strings(input?.orderBy),
         pageToken: str(input?.pageToken) || undefined,
-      }),
+      })),
       apiError: null,
     }),
 
-    mlflowSearchDatasets: ({ input }: { input?: Input }) => {
+    mlflowSearchDatasets: async ({ input }: { input?: Input }) => {
       const ids = strings(input?.experimentIds);
       return {
-        datasetSummaries: store.history.searchDatasets(ids).map((s) => ({
+        datasetSummaries: (await store.history.searchDatasets(ids)).map((s) => ({
           experimentId: s.experimentId,
           name: s.name,
           digest: s.digest,

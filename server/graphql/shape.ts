@@ -6,7 +6,7 @@
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag } from '../store/entities.js';
 
 export type GqlObject = Record<string, unknown>;
-type Lazy<T> = () => T;
+type Lazy<T> = () => T | Promise<T>;
 
 function tags(list: Tag[]): GqlObject[] {
   return list.map((t) => ({ key: t.key, value: t.value }));

@@ -30,32 +30,32 @@ export interface ReadStores {
   experiments: ExperimentStore;
 }
 
-export function executeReadJob(stores: ReadStores, job: ReadJob): Json {
+export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<Json> {
   switch (job.kind) {
     case 'searchRuns': {
-      const page = stores.runs.search(job.search);
+      const page = await stores.runs.search(job.search);
       const body: Json = {};
       if (page.items.length > 0) body.runs = page.items.map((r) => runJson(r));
       return withPageToken(body, page.nextPageToken);
     }
     case 'metricHistory': {
-      const page = stores.history.get(job.runId, job.metricKey, job.maxResults, job.pageToken);
+      const page = await stores.history.get(job.runId, job.metricKey, job.maxResults, job.pageToken);
       const body: Json = {};
       if (page.items.length > 0) body.metrics = page.items.map(metricJson);
       return withPageToken(body, page.nextPageToken);
     }
     case 'bulkInterval': {
-      const metrics = stores.history.bulkInterval(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);
+      const metrics = await stores.history.bulkInterval(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);
       return metrics.length > 0 ? { metrics: metrics.map(metricJson) } : {};
     }
     case 'searchExperiments': {
-      const page = stores.experiments.search(job.search);
+      const page = await stores.experiments.search(job.search);
       const body: Json = {};
       if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
       return withPageToken(body, page.nextPageToken);
     }
     case 'searchDatasets': {
-      const summaries = stores.history.searchDatasets(job.experimentIds);
+      const summaries = await stores.history.searchDatasets(job.experimentIds);
       return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};
     }
   }

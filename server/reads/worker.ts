@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MlflowError } from '../errors.js';
 import { openReadConnection } from '../store/db.js';
+import { SqliteEngine } from '../store/engine/sqlite.js';
 import { ExperimentStore } from '../store/experiments.js';
 import { MetricHistory } from '../store/history.js';
 import { RunStore } from '../store/runs.js';
@@ -11,15 +12,15 @@ import { executeReadJob, type ReadJob, type ReadStores } from './jobs.js';
 import type { JobReply, WorkerOptions } from './pool.js';
 
 const options = workerData as WorkerOptions;
-const sqlite = openReadConnection(options.dbFile);
-const experiments = new ExperimentStore(sqlite, options.defaultArtifactRoot);
-const stores: ReadStores = { experiments, runs: new RunStore(sqlite, experiments), history: new MetricHistory(sqlite) };
+const db = new SqliteEngine(openReadConnection(options.dbFile));
+const experiments = new ExperimentStore(db, options.defaultArtifactRoot);
+const stores: ReadStores = { experiments, runs: new RunStore(db, experiments), history: new MetricHistory(db) };
 const port = parentPort!;
 
-port.on('message', (message: { id: number; job: ReadJob }) => {
+port.on('message', async (message: { id: number; job: ReadJob }) => {
   let reply: JobReply;
   try {
-    const json = sqlite.transaction(() => JSON.stringify(executeReadJob(stores, message.job)))();
+    const json = await db.transaction(async () => JSON.stringify(await executeReadJob(stores, message.job)), 'read');
     reply = { id: message.id, json };
   } catch (e) {
     reply =

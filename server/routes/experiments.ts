@@ -45,19 +45,19 @@ const DEFAULT_EXPERIMENT_PAGE = 1000;
 export function experimentRoutes(app: FastifyInstance, store: TrackingStore): void {
   const experiments = store.experiments;
 
-  endpoint(app, 'POST', '/mlflow/experiments/create', CreateExperiment, (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/create', CreateExperiment, async (req) => {
     const m = readMessage(req, CreateExperiment);
-    return { experiment_id: experiments.create(m.name, m.artifact_location, tagList(m.tags)) };
+    return { experiment_id: await experiments.create(m.name, m.artifact_location, tagList(m.tags)) };
   });
 
-  endpoint(app, 'GET', '/mlflow/experiments/get', ExperimentId, (req) => {
+  endpoint(app, 'GET', '/mlflow/experiments/get', ExperimentId, async (req) => {
     const m = readMessage(req, ExperimentId);
-    return { experiment: experimentJson(experiments.get(m.experiment_id)) };
+    return { experiment: experimentJson(await experiments.get(m.experiment_id)) };
   });
 
-  endpoint(app, 'GET', '/mlflow/experiments/get-by-name', GetExperimentByName, (req) => {
+  endpoint(app, 'GET', '/mlflow/experiments/get-by-name', GetExperimentByName, async (req) => {
     const m = readMessage(req, GetExperimentByName);
-    const experiment = experiments.getByName(m.experiment_name!);
+    const experiment = await experiments.getByName(m.experiment_name!);
     if (!experiment) throw notFound(`Could not find experiment with name '${m.experiment_name}'`);
     return { experiment: experimentJson(experiment) };
   });
@@ -76,31 +76,31 @@ export function experimentRoutes(app: FastifyInstance, store: TrackingStore): vo
     });
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/update', UpdateExperiment, (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/update', UpdateExperiment, async (req) => {
     const m = readMessage(req, UpdateExperiment);
-    experiments.rename(m.experiment_id!, m.new_name!);
+    await experiments.rename(m.experiment_id!, m.new_name!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/delete', ExperimentId, (req) => {
-    experiments.delete(readMessage(req, ExperimentId).experiment_id!);
+  endpoint(app, 'POST', '/mlflow/experiments/delete', ExperimentId, async (req) => {
+    await experiments.delete(readMessage(req, ExperimentId).experiment_id!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/restore', ExperimentId, (req) => {
-    experiments.restore(readMessage(req, ExperimentId).experiment_id!);
+  endpoint(app, 'POST', '/mlflow/experiments/restore', ExperimentId, async (req) => {
+    await experiments.restore(readMessage(req, ExperimentId).experiment_id!);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/set-experiment-tag', SetExperimentTag, (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/set-experiment-tag', SetExperimentTag, async (req) => {
     const m = readMessage(req, SetExperimentTag);
-    experiments.setTag(m.experiment_id!, m.key, m.value ?? '');
+    await experiments.setTag(m.experiment_id!, m.key, m.value ?? '');
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/experiments/delete-experiment-tag', DeleteExperimentTag, (req) => {
+  endpoint(app, 'POST', '/mlflow/experiments/delete-experiment-tag', DeleteExperimentTag, async (req) => {
     const m = readMessage(req, DeleteExperimentTag);
-    experiments.deleteTag(m.experiment_id!, m.key!);
+    await experiments.deleteTag(m.experiment_id!, m.key!);
     return {};
   });
 }

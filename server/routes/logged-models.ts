@@ -5,7 +5,7 @@ import type { MessageSpec } from '../protocol/fields.js';
 import { loggedModelJson } from '../protocol/logged-model-wire.js';
 import { TAGS, TagSpec, tagList } from '../protocol/messages.js';
 import { readMessage } from '../protocol/request.js';
-import { compileLoggedModelSearch, decodeLoggedModelPageToken, encodeLoggedModelPageToken } from '../search/logged-models-sql.js';
+import { decodeLoggedModelPageToken, encodeLoggedModelPageToken } from '../search/logged-models-sql.js';
 import { LOGGED_MODEL_STATUSES, type LoggedModelStore } from '../store/logged-models.js';
 import { endpoint } from './endpoint.js';
 
@@ -56,9 +56,9 @@ function modelId(req: FastifyRequest): string {
 }
 
 export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedModelStore): void {
-  endpoint(app, 'POST', '/mlflow/logged-models', CreateLoggedModel, (req) => {
+  endpoint(app, 'POST', '/mlflow/logged-models', CreateLoggedModel, async (req) => {
     const m = readMessage(req, CreateLoggedModel);
-    const model = loggedModels.create({
+    const model = await loggedModels.create({
       experimentId: m.experiment_id!,
       name: m.name || undefined,
       modelType: m.model_type,
@@ -69,37 +69,37 @@ export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedMode
     return { model: loggedModelJson(model) };
   });
 
-  endpoint(app, 'GET', '/mlflow/logged-models/:model_id', GetLoggedModel, (req) => {
+  endpoint(app, 'GET', '/mlflow/logged-models/:model_id', GetLoggedModel, async (req) => {
     const allowDeleted = String((req.query as Record<string, unknown>).allow_deleted ?? 'false').toLowerCase() === 'true';
-    return { model: loggedModelJson(loggedModels.get(modelId(req), allowDeleted)) };
+    return { model: loggedModelJson(await loggedModels.get(modelId(req), allowDeleted)) };
   });
 
-  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id', FinalizeLoggedModel, (req) => {
+  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id', FinalizeLoggedModel, async (req) => {
     const m = readMessage(req, FinalizeLoggedModel);
-    return { model: loggedModelJson(loggedModels.finalize(modelId(req), m.status!)) };
+    return { model: loggedModelJson(await loggedModels.finalize(modelId(req), m.status!)) };
   });
 
-  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id', PathOnly, (req) => {
-    loggedModels.delete(modelId(req));
+  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id', PathOnly, async (req) => {
+    await loggedModels.delete(modelId(req));
     return {};
   });
 
-  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id/tags', SetLoggedModelTags, (req) => {
-    loggedModels.setTags(modelId(req), tagList(readMessage(req, SetLoggedModelTags).tags));
+  endpoint(app, 'PATCH', '/mlflow/logged-models/:model_id/tags', SetLoggedModelTags, async (req) => {
+    await loggedModels.setTags(modelId(req), tagList(readMessage(req, SetLoggedModelTags).tags));
     return {};
   });
 
-  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id/tags/:tag_key', PathOnly, (req) => {
-    loggedModels.deleteTag(modelId(req), (req.params as { tag_key: string }).tag_key);
+  endpoint(app, 'DELETE', '/mlflow/logged-models/:model_id/tags/:tag_key', PathOnly, async (req) => {
+    await loggedModels.deleteTag(modelId(req), (req.params as { tag_key: string }).tag_key);
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/logged-models/:model_id/params', LogLoggedModelParams, (req) => {
-    loggedModels.logParams(modelId(req), tagList(readMessage(req, LogLoggedModelParams).params));
+  endpoint(app, 'POST', '/mlflow/logged-models/:model_id/params', LogLoggedModelParams, async (req) => {
+    await loggedModels.logParams(modelId(req), tagList(readMessage(req, LogLoggedModelParams).params));
     return {};
   });
 
-  endpoint(app, 'POST', '/mlflow/logged-models/search', SearchLoggedModels, (req) => {
+  endpoint(app, 'POST', '/mlflow/logged-models/search', SearchLoggedModels, async (req) => {
     const m = readMessage(req, SearchLoggedModels);
     const datasets = (m.datasets ?? []).map((d) => ({ datasetName: d.dataset_name ?? '', datasetDigest: d.dataset_digest || undefined }));
     if (datasets.some((d) => !d.datasetName)) throw invalidParameter('`dataset_name` in the `datasets` clause must be specified.');
@@ -113,8 +113,7 @@ export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedMode
     const filter = m.filter || undefined;
     const offset = m.page_token ? decodeLoggedModelPageToken(m.page_token, experimentIds, filter, orderBy) : 0;
     const maxResults = m.max_results || SEARCH_LOGGED_MODEL_MAX_RESULTS_DEFAULT;
-    const compiled = compileLoggedModelSearch({ experimentIds, filter, datasets, orderBy, maxResults, offset });
-    const page = loggedModels.search(compiled, maxResults);
+    const page = await loggedModels.search({ experimentIds, filter, datasets, orderBy, maxResults, offset });
     const body: Record<string, unknown> = {};
     if (page.items.length > 0) body.models = page.items.map(loggedModelJson);
     if (page.more) body.next_page_token = encodeLoggedModelPageToken(offset + maxResults, experimentIds, filter, orderBy);

@@ -76,7 +76,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
     'GET',
     '/mlflow/metrics/get-history-bulk',
     GetMetricHistoryBulk,
-    (req) => {
+    async (req) => {
       const raw = rawMessage(req, GetMetricHistoryBulk);
       const runIds = (raw.run_id as string[] | undefined) ?? [];
       if (runIds.length === 0) throw invalidParameter('GetMetricHistoryBulk request must specify at least one run_id.');
@@ -90,7 +90,7 @@ export function metricRoutes(app: FastifyInstance, store: TrackingStore): void {
       const requested = raw.max_results === undefined ? MAX_HISTORY_RESULTS : Number.parseInt(String(raw.max_results), 10);
       if (!Number.isFinite(requested)) throw invalidParameter(`Invalid value ${String(raw.max_results)} for parameter 'max_results' supplied.`);
       const maxResults = Math.min(requested, MAX_HISTORY_RESULTS);
-      return { metrics: history.bulk(runIds, metricKey, Math.max(0, maxResults)).map(metricJson) };
+      return { metrics: (await history.bulk(runIds, metricKey, Math.max(0, maxResults))).map(metricJson) };
     },
     { ajaxOnly: true },
   );

@@ -75,9 +75,9 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
   const { runs, logging, writes } = store;
 
   endpoint(app, 'POST', '/mlflow/runs/create', CreateRun, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, CreateRun);
-      const run = runs.create({
+      const run = await runs.create({
         experimentId: m.experiment_id,
         userId: m.user_id,
         startTime: m.start_time,
@@ -89,28 +89,28 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
   );
 
   endpoint(app, 'POST', '/mlflow/runs/update', UpdateRun, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, UpdateRun);
-      const info = runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
+      const info = await runs.update(m.run_id!, { status: m.status, endTime: m.end_time, runName: m.run_name });
       return { run_info: runInfoJson(info) };
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/delete', RunIdOnly, (req) =>
-    writes.run(() => {
-      runs.delete(readMessage(req, RunIdOnly).run_id!);
+    writes.run(async () => {
+      await runs.delete(readMessage(req, RunIdOnly).run_id!);
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/restore', RunIdOnly, (req) =>
-    writes.run(() => {
-      runs.restore(readMessage(req, RunIdOnly).run_id!);
+    writes.run(async () => {
+      await runs.restore(readMessage(req, RunIdOnly).run_id!);
       return {};
     }),
   );
 
-  endpoint(app, 'GET', '/mlflow/runs/get', RunIdOnly, (req) => ({ run: runJson(runs.get(readMessage(req, RunIdOnly).run_id!)) }));
+  endpoint(app, 'GET', '/mlflow/runs/get', RunIdOnly, async (req) => ({ run: runJson(await runs.get(readMessage(req, RunIdOnly).run_id!)) }));
 
   endpoint(app, 'POST', '/mlflow/runs/search', SearchRuns, (req) => {
     const m = readMessage(req, SearchRuns);
@@ -129,47 +129,47 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
   });
 
   endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, SetTag);
-      runs.setTag(m.run_id!, m.key, m.value ?? '');
+      await runs.setTag(m.run_id!, m.key, m.value ?? '');
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/delete-tag', DeleteTag, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, DeleteTag);
-      runs.deleteTag(m.run_id!, m.key!);
+      await runs.deleteTag(m.run_id!, m.key!);
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/log-metric', LogMetric, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogMetric);
-      logging.logMetric(m.run_id!, toMetric(m));
+      await logging.logMetric(m.run_id!, toMetric(m));
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/log-parameter', LogParam, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogParam);
-      logging.logParam(m.run_id!, m.key, m.value ?? '');
+      await logging.logParam(m.run_id!, m.key, m.value ?? '');
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/log-batch', LogBatch, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogBatch);
-      logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
+      await logging.logBatch(m.run_id!, (m.metrics ?? []).map(toMetric), tagList(m.params), tagList(m.tags));
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/log-inputs', LogInputs, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogInputs);
       const datasets = (m.datasets ?? []).map((d) => ({
         tags: tagList(d.tags),
@@ -183,23 +183,23 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
           profile: d.dataset?.profile,
         },
       }));
-      logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
+      await logging.logInputs(m.run_id!, datasets, (m.models ?? []).map((x) => x.model_id ?? '').filter((id) => id !== ''));
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/log-model', LogModel, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogModel);
-      logging.recordLoggedModel(m.run_id!, m.model_json!);
+      await logging.recordLoggedModel(m.run_id!, m.model_json!);
       return {};
     }),
   );
 
   endpoint(app, 'POST', '/mlflow/runs/outputs', LogOutputs, (req) =>
-    writes.run(() => {
+    writes.run(async () => {
       const m = readMessage(req, LogOutputs);
-      logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
+      await logging.logOutputs(m.run_id!, (m.models ?? []).map((x) => ({ modelId: x.model_id ?? '', step: x.step ?? 0 })));
       return {};
     }),
   );

@@ -5,6 +5,7 @@ import { invalidParameter } from '../errors.js';
 import type { CompiledQuery, FilterClause, LoggedModelOrderBy } from './ast.js';
 import { parseLoggedModelFilter } from './filters/logged-models.js';
 import { parseOrderBy } from './order-by.js';
+import { sqliteDialect, type Dialect } from '../store/engine/dialect.js';
 
 export interface LoggedModelDatasetFilter {
   datasetName: string;
@@ -47,10 +48,11 @@ function column(key: string): string {
 }
 
 /** `<expr> <op> ?` with MLflow's comparison semantics (ILIKE lower-cases both sides). */
-function compare(expr: string, clause: FilterClause, params: (string | number)[]): string {
+function compare(expr: string, clause: FilterClause, params: (string | number)[], d: Dialect): string {
   if (clause.valueType === 'list') {
     params.push(JSON.stringify(clause.value));
-    return `${expr} ${clause.comparator === 'IN' ? 'IN' : 'NOT IN'} (SELECT value FROM json_each(?))`;
+    const numeric = clause.value.every((v) => typeof v === 'number');
+    return `${expr} ${clause.comparator === 'IN' ? 'IN' : 'NOT IN'} ${d.jsonValues(numeric ? 'integer' : undefined)}`;
   }
   if (clause.valueType === 'null') return `${expr} ${clause.comparator}`;
   params.push(clause.value);
@@ -69,28 +71,28 @@ function datasetCondition(datasets: LoggedModelDatasetFilter[], params: (string 
     .join(' OR ')})`;
 }
 
-function filterConditions(clauses: FilterClause[], datasets: LoggedModelDatasetFilter[], params: (string | number)[]): string[] {
+function filterConditions(clauses: FilterClause[], datasets: LoggedModelDatasetFilter[], params: (string | number)[], d: Dialect): string[] {
   const where: string[] = [];
   let hasMetricFilter = false;
   for (const c of clauses) {
     if (c.entity === 'attribute') {
       if (c.key === 'status' && c.valueType === 'string' && c.value in STATUS_NUMBERS) {
-        where.push(compare(column('status'), { ...c, valueType: 'number', comparator: c.comparator as '=' | '!=', value: STATUS_NUMBERS[c.value]! }, params));
+        where.push(compare(column('status'), { ...c, valueType: 'number', comparator: c.comparator as '=' | '!=', value: STATUS_NUMBERS[c.value]! }, params, d));
       } else {
-        where.push(compare(column(c.key), c, params));
+        where.push(compare(column(c.key), c, params, d));
       }
     } else if (c.entity === 'metric') {
       hasMetricFilter = true;
       params.push(c.key);
-      const cond = compare('mm.metric_value', c, params);
+      const cond = compare('mm.metric_value', c, params, d);
       const ds = datasets.length > 0 ? ` AND ${datasetCondition(datasets, params)}` : '';
       where.push(`EXISTS (SELECT 1 FROM logged_model_metrics mm WHERE mm.model_id = m.model_id AND mm.metric_name = ? AND ${cond}${ds})`);
     } else if (c.entity === 'parameter') {
       params.push(c.key);
-      where.push(`EXISTS (SELECT 1 FROM logged_model_params p WHERE p.model_id = m.model_id AND p.param_key = ? AND ${compare('p.param_value', c, params)})`);
+      where.push(`EXISTS (SELECT 1 FROM logged_model_params p WHERE p.model_id = m.model_id AND p.param_key = ? AND ${compare('p.param_value', c, params, d)})`);
     } else if (c.entity === 'tag') {
       params.push(c.key);
-      where.push(`EXISTS (SELECT 1 FROM logged_model_tags t WHERE t.model_id = m.model_id AND t.tag_key = ? AND ${compare('t.tag_value', c, params)})`);
+      where.push(`EXISTS (SELECT 1 FROM logged_model_tags t WHERE t.model_id = m.model_id AND t.tag_key = ? AND ${compare('t.tag_value', c, params, d)})`);
     }
   }
   // Datasets without a metric filter keep models that have any metric on those datasets.
@@ -134,7 +136,7 @@ function orderClauses(order: LoggedModelOrderBy[], params: (string | number)[]):
   return out;
 }
 
-export function compileLoggedModelSearch(req: LoggedModelSearchRequest): CompiledQuery {
+export function compileLoggedModelSearch(req: LoggedModelSearchRequest, dialect: Dialect = sqliteDialect): CompiledQuery {
   const experimentIds = req.experimentIds.map((id) => {
     if (!/^[+-]?\d+$/.test(id.trim())) throw invalidParameter(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
     return Number(id);
@@ -147,8 +149,8 @@ export function compileLoggedModelSearch(req: LoggedModelSearchRequest): Compile
   const whereParams: (string | number)[] = [];
   const where = [
     "m.lifecycle_stage != 'deleted'",
-    'm.experiment_id IN (SELECT value FROM json_each(?))',
-    ...filterConditions(clauses, req.datasets, whereParams),
+    `m.experiment_id IN ${dialect.jsonValues('integer')}`,
+    ...filterConditions(clauses, req.datasets, whereParams, dialect),
   ];
   const orderParams: (string | number)[] = [];
   const orderBy = orderClauses(order, orderParams);

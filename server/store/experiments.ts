@@ -4,7 +4,8 @@
 import { alreadyExists, invalidParameter, MlflowError, notFound } from '../errors.js';
 import { compileExperimentSearch, createPageToken, parseStartOffset } from '../search/index.js';
 import { appendToUriPath } from '../artifacts/uri.js';
-import type { Sqlite } from './db.js';
+import type { SqlEngine } from './engine/types.js';
+import { isUniqueViolation } from './engine/types.js';
 import type { Experiment, LifecycleStage, Page, Tag, ViewType } from './entities.js';
 import {
   parseExperimentId,
@@ -35,68 +36,71 @@ export interface ExperimentSearch {
 
 export class ExperimentStore {
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly defaultArtifactRoot: string,
   ) {}
 
   /** MLflow inserts experiment 0 explicitly when it initialises a database. */
-  ensureDefaultExperiment(): void {
-    const exists = this.sqlite.prepare('SELECT 1 FROM experiments WHERE experiment_id = 0').get();
+  async ensureDefaultExperiment(): Promise<void> {
+    const exists = await this.db.get('SELECT 1 FROM experiments WHERE experiment_id = 0');
     if (exists) return;
     const now = Date.now();
-    this.sqlite
-      .prepare(
-        `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
-         VALUES (0, ?, ?, 'active', ?, ?)`,
-      )
-      .run(DEFAULT_EXPERIMENT_NAME, appendToUriPath(this.defaultArtifactRoot, DEFAULT_EXPERIMENT_ID), now, now);
+    // Replicas starting together on an empty database race here: the first insert wins, the rest do nothing.
+    await this.db.run(
+      `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+       VALUES (0, ?, ?, 'active', ?, ?) ON CONFLICT DO NOTHING`,
+      [DEFAULT_EXPERIMENT_NAME, appendToUriPath(this.defaultArtifactRoot, DEFAULT_EXPERIMENT_ID), now, now],
+    );
   }
 
-  create(name: unknown, artifactLocation: string | undefined, tags: Tag[]): string {
+  async create(name: unknown, artifactLocation: string | undefined, tags: Tag[]): Promise<string> {
     const validName = validateExperimentName(name);
     if (artifactLocation) validateArtifactLocation(artifactLocation);
     const validTags = tags.map((t) => validateExperimentTag(t.key, t.value));
     const now = Date.now();
-    const insert = this.sqlite.transaction(() => {
-      const taken = this.sqlite.prepare('SELECT 1 FROM experiments WHERE name = ?').get(validName);
-      if (taken) {
-        throw alreadyExists(
-          `Experiment(name=${validName}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.name`,
-        );
-      }
-      const info = this.sqlite
-        .prepare(
+    try {
+      return await this.db.transaction(async () => {
+        const taken = await this.db.get('SELECT 1 FROM experiments WHERE name = ?', [validName]);
+        if (taken) throw experimentNameTaken(validName);
+        const inserted = await this.db.get<{ experiment_id: number }>(
           `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
-           VALUES (?, ?, 'active', ?, ?)`,
-        )
-        .run(validName, artifactLocation || null, now, now);
-      const id = String(info.lastInsertRowid);
-      if (!artifactLocation) {
-        this.sqlite
-          .prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?')
-          .run(appendToUriPath(this.defaultArtifactRoot, id), Number(id));
-      }
-      const tagInsert = this.sqlite.prepare(
-        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
-      );
-      for (const tag of validTags) tagInsert.run(Number(id), tag.key, tag.value);
-      return id;
-    });
-    return insert();
+           VALUES (?, ?, 'active', ?, ?) RETURNING experiment_id`,
+          [validName, artifactLocation || null, now, now],
+        );
+        const id = String(inserted!.experiment_id);
+        if (!artifactLocation) {
+          await this.db.run('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?', [
+            appendToUriPath(this.defaultArtifactRoot, id),
+            Number(id),
+          ]);
+        }
+        for (const tag of validTags) {
+          await this.db.run(
+            'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
+            [Number(id), tag.key, tag.value],
+          );
+        }
+        return id;
+      });
+    } catch (e) {
+      // Another replica inserted the same name between our check and our insert.
+      if (isUniqueViolation(e)) throw experimentNameTaken(validName);
+      throw e;
+    }
   }
 
   /** Any lifecycle stage, as MLflow's get_experiment (ViewType.ALL). An empty id means Default. */
-  get(experimentId: string | undefined): Experiment {
-    const row = this.row(experimentId || DEFAULT_EXPERIMENT_ID, ['active', 'deleted']);
-    return this.hydrate([row])[0]!;
+  async get(experimentId: string | undefined): Promise<Experiment> {
+    const row = await this.row(experimentId || DEFAULT_EXPERIMENT_ID, ['active', 'deleted']);
+    return (await this.hydrate([row]))[0]!;
   }
 
-  getByName(name: string): Experiment | null {
-    const row = this.sqlite.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
-    return row ? this.hydrate([row])[0]! : null;
+  async getByName(name: string): Promise<Experiment | null> {
+    const row = await this.db.get<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [name]);
+    return row ? (await this.hydrate([row]))[0]! : null;
   }
 
-  search(req: ExperimentSearch): Page<Experiment> {
+  async search(req: ExperimentSearch): Promise<Page<Experiment>> {
     if (!Number.isInteger(req.maxResults) || req.maxResults < 1) {
       throw invalidParameter(
         `Invalid value ${req.maxResults} for parameter 'max_results' supplied. It must be a positive integer`,
@@ -115,74 +119,68 @@ export class ExperimentStore {
       maxResults: req.maxResults,
       offset,
     });
-    const ids = (this.sqlite.prepare(sql).all(...params) as { experiment_id: number }[]).map((r) => r.experiment_id);
+    const ids = (await this.db.all<{ experiment_id: number }>(sql, params)).map((r) => r.experiment_id);
     const page = ids.slice(0, req.maxResults);
-    const rows = this.rowsByIds(page);
+    const rows = await this.rowsByIds(page);
     return {
-      items: this.hydrate(rows),
+      items: await this.hydrate(rows),
       nextPageToken: ids.length > req.maxResults ? createPageToken(offset + req.maxResults) : undefined,
     };
   }
 
-  rename(experimentId: string, newName: string): void {
+  async rename(experimentId: string, newName: string): Promise<void> {
     const name = validateExperimentName(newName);
-    this.sqlite.transaction(() => {
-      const row = this.row(experimentId, ['active', 'deleted']);
-      if (row.lifecycle_stage !== 'active') {
-        throw new MlflowError('INVALID_STATE', 'Cannot rename a non-active experiment.', 400);
-      }
-      const clash = this.sqlite
-        .prepare('SELECT 1 FROM experiments WHERE name = ? AND experiment_id != ?')
-        .get(name, row.experiment_id);
-      if (clash) {
-        throw alreadyExists(
-          `Experiment(name=${name}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.name`,
-        );
-      }
-      this.sqlite
-        .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
-        .run(name, Date.now(), row.experiment_id);
-    })();
+    try {
+      await this.db.transaction(async () => {
+        const row = await this.row(experimentId, ['active', 'deleted']);
+        if (row.lifecycle_stage !== 'active') {
+          throw new MlflowError('INVALID_STATE', 'Cannot rename a non-active experiment.', 400);
+        }
+        const clash = await this.db.get('SELECT 1 FROM experiments WHERE name = ? AND experiment_id != ?', [name, row.experiment_id]);
+        if (clash) throw experimentNameTaken(name);
+        await this.db.run('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [name, Date.now(), row.experiment_id]);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw experimentNameTaken(name);
+      throw e;
+    }
   }
 
-  delete(experimentId: string): void {
-    this.setLifecycle(experimentId, 'active', 'deleted');
+  delete(experimentId: string): Promise<void> {
+    return this.setLifecycle(experimentId, 'active', 'deleted');
   }
 
-  restore(experimentId: string): void {
-    this.setLifecycle(experimentId, 'deleted', 'active');
+  restore(experimentId: string): Promise<void> {
+    return this.setLifecycle(experimentId, 'deleted', 'active');
   }
 
-  setTag(experimentId: string, key: string | undefined, value: string | undefined): void {
+  async setTag(experimentId: string, key: string | undefined, value: string | undefined): Promise<void> {
     const tag = validateExperimentTag(key, value);
-    this.sqlite.transaction(() => {
-      const row = this.row(experimentId, ['active', 'deleted']);
+    await this.db.transaction(async () => {
+      const row = await this.row(experimentId, ['active', 'deleted']);
       this.assertActive(row);
-      this.sqlite
-        .prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value')
-        .run(row.experiment_id, tag.key, tag.value);
-    })();
+      await this.db.run(
+        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
+        [row.experiment_id, tag.key, tag.value],
+      );
+    });
   }
 
-  deleteTag(experimentId: string, key: string): void {
-    this.sqlite.transaction(() => {
-      const row = this.row(experimentId, ['active', 'deleted']);
+  async deleteTag(experimentId: string, key: string): Promise<void> {
+    await this.db.transaction(async () => {
+      const row = await this.row(experimentId, ['active', 'deleted']);
       this.assertActive(row);
-      const info = this.sqlite
-        .prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?')
-        .run(row.experiment_id, key);
+      const info = await this.db.run('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?', [row.experiment_id, key]);
       if (info.changes === 0) {
         throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
       }
-    })();
+    });
   }
 
   /** The experiment row in one of `stages`, or MLflow's not-found error. */
-  row(experimentId: string, stages: LifecycleStage[]): ExperimentRow {
+  async row(experimentId: string, stages: LifecycleStage[]): Promise<ExperimentRow> {
     const id = parseExperimentId(experimentId);
-    const row = this.sqlite.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(id) as
-      | ExperimentRow
-      | undefined;
+    const row = await this.db.get<ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?', [id]);
     if (!row || !stages.includes(row.lifecycle_stage)) throw notFound(`No Experiment with id=${id} exists`);
     return row;
   }
@@ -195,35 +193,36 @@ export class ExperimentStore {
     }
   }
 
-  private setLifecycle(experimentId: string, from: LifecycleStage, to: LifecycleStage): void {
-    this.sqlite.transaction(() => {
-      const row = this.row(experimentId, [from]);
+  private async setLifecycle(experimentId: string, from: LifecycleStage, to: LifecycleStage): Promise<void> {
+    await this.db.transaction(async () => {
+      const row = await this.row(experimentId, [from]);
       const now = Date.now();
-      this.sqlite
-        .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
-        .run(to, now, row.experiment_id);
-      this.sqlite
-        .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?')
-        .run(to, to === 'deleted' ? now : null, row.experiment_id);
-    })();
+      await this.db.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [to, now, row.experiment_id]);
+      await this.db.run('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?', [
+        to,
+        to === 'deleted' ? now : null,
+        row.experiment_id,
+      ]);
+    });
   }
 
-  private rowsByIds(ids: number[]): ExperimentRow[] {
+  private async rowsByIds(ids: number[]): Promise<ExperimentRow[]> {
     if (ids.length === 0) return [];
-    const rows = this.sqlite
-      .prepare('SELECT * FROM experiments WHERE experiment_id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(ids)) as ExperimentRow[];
+    const rows = await this.db.all<ExperimentRow>(
+      `SELECT * FROM experiments WHERE experiment_id IN ${this.db.dialect.jsonValues('integer')}`,
+      [JSON.stringify(ids)],
+    );
     const byId = new Map(rows.map((r) => [r.experiment_id, r]));
     return ids.map((id) => byId.get(id)).filter((r): r is ExperimentRow => r !== undefined);
   }
 
-  private hydrate(rows: ExperimentRow[]): Experiment[] {
+  private async hydrate(rows: ExperimentRow[]): Promise<Experiment[]> {
     if (rows.length === 0) return [];
-    const tagRows = this.sqlite
-      .prepare(
-        'SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY rowid',
-      )
-      .all(JSON.stringify(rows.map((r) => r.experiment_id))) as { experiment_id: number; key: string; value: string }[];
+    const d = this.db.dialect;
+    const tagRows = await this.db.all<{ experiment_id: number; key: string; value: string }>(
+      `SELECT t.experiment_id, t.key, t.value FROM experiment_tags t WHERE t.experiment_id IN ${d.jsonValues('integer')} ORDER BY ${d.rowOrder('t')}`,
+      [JSON.stringify(rows.map((r) => r.experiment_id))],
+    );
     const tagsById = new Map<number, Tag[]>();
     for (const t of tagRows) {
       let list = tagsById.get(t.experiment_id);
@@ -240,4 +239,9 @@ export class ExperimentStore {
       tags: tagsById.get(r.experiment_id) ?? [],
     }));
   }
+}
+
+function experimentNameTaken(name: string): MlflowError {
+  // MLflow appends the driver's IntegrityError text; it is part of what clients see, on either engine.
+  return alreadyExists(`Experiment(name=${name}) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.name`);
 }

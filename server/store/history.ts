@@ -1,7 +1,7 @@
 // Reads of metric history: paged per run, bulk across runs (the UI's ajax route), sampled across runs
 // (the charts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
 import { createPageToken, parseStartOffset } from '../search/index.js';
-import type { Sqlite } from './db.js';
+import type { SqlEngine } from './engine/types.js';
 import type { DatasetSummary, Metric, Page } from './entities.js';
 import { MLFLOW_DATASET_CONTEXT } from './entities.js';
 import { parseExperimentId } from './validation.js';
@@ -22,18 +22,18 @@ function toMetric(r: MetricRow, withRunId: boolean): Metric {
 }
 
 export class MetricHistory {
-  constructor(private readonly sqlite: Sqlite) {}
+  constructor(private readonly db: SqlEngine) {}
 
   /** MLflow returns an empty history for an unknown run rather than an error. */
-  get(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Page<Metric> {
+  async get(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Promise<Page<Metric>> {
     const offset = parseStartOffset(pageToken);
-    const limit = maxResults === undefined ? -1 : maxResults + 1;
-    const rows = this.sqlite
-      .prepare(
-        `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
-          WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?`,
-      )
-      .all(runId, metricKey, limit, offset) as MetricRow[];
+    // No portable "no limit" (SQLite's -1 is an error on PostgreSQL): the largest safe integer is one.
+    const limit = maxResults === undefined ? Number.MAX_SAFE_INTEGER : maxResults + 1;
+    const rows = await this.db.all<MetricRow>(
+      `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
+        WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?`,
+      [runId, metricKey, limit, offset],
+    );
     const more = maxResults !== undefined && rows.length === maxResults + 1;
     return {
       items: (more ? rows.slice(0, maxResults) : rows).map((r) => toMetric(r, false)),
@@ -41,14 +41,13 @@ export class MetricHistory {
     };
   }
 
-  bulk(runIds: string[], metricKey: string, maxResults: number): Metric[] {
-    const rows = this.sqlite
-      .prepare(
-        `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
-          WHERE key = ? AND run_uuid IN (SELECT value FROM json_each(?))
-          ORDER BY run_uuid, timestamp, step, value LIMIT ?`,
-      )
-      .all(metricKey, JSON.stringify(runIds), maxResults) as MetricRow[];
+  async bulk(runIds: string[], metricKey: string, maxResults: number): Promise<Metric[]> {
+    const rows = await this.db.all<MetricRow>(
+      `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
+        WHERE key = ? AND run_uuid IN ${this.db.dialect.jsonValues()}
+        ORDER BY run_uuid, timestamp, step, value LIMIT ?`,
+      [metricKey, JSON.stringify(runIds), maxResults],
+    );
     return rows.map((r) => toMetric(r, true));
   }
 
@@ -56,12 +55,11 @@ export class MetricHistory {
    * Up to `maxResults` points per run, evenly sampled by row with NTILE, always keeping the last
    * point: MLflow's `_sample_rows_with_window_functions`.
    */
-  bulkInterval(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Metric[] {
+  async bulkInterval(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Promise<Metric[]> {
     const n = Math.max(1, maxResults);
     const range = startStep !== undefined && endStep !== undefined ? 'AND step >= ? AND step <= ?' : '';
     const rangeArgs = range ? [startStep!, endStep!] : [];
-    const sampled = this.sqlite.prepare(
-      `WITH bucketed AS (
+    const sampled = `WITH bucketed AS (
          SELECT key, value, timestamp, step, is_nan, run_uuid,
                 NTILE(?) OVER (ORDER BY step, timestamp, value, is_nan) AS bucket
            FROM metrics WHERE run_uuid = ? AND key = ? ${range}
@@ -69,16 +67,13 @@ export class MetricHistory {
          SELECT *, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY step, timestamp, value, is_nan) AS rn FROM bucketed
        )
        SELECT key, value, timestamp, step, is_nan, run_uuid FROM ranked WHERE rn = 1
-        ORDER BY step, timestamp, value, is_nan`,
-    );
-    const last = this.sqlite.prepare(
-      `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE run_uuid = ? AND key = ? ${range}
-        ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`,
-    );
+        ORDER BY step, timestamp, value, is_nan`;
+    const last = `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE run_uuid = ? AND key = ? ${range}
+        ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`;
     const out: Metric[] = [];
     for (const runId of runIds) {
-      const rows = sampled.all(n, runId, metricKey, ...rangeArgs) as MetricRow[];
-      const tail = last.get(runId, metricKey, ...rangeArgs) as MetricRow | undefined;
+      const rows = await this.db.all<MetricRow>(sampled, [n, runId, metricKey, ...rangeArgs]);
+      const tail = await this.db.get<MetricRow>(last, [runId, metricKey, ...rangeArgs]);
       const same = (a: MetricRow, b: MetricRow) =>
         a.step === b.step && a.timestamp === b.timestamp && a.is_nan === b.is_nan && (a.is_nan === 1 || a.value === b.value);
       if (tail && (rows.length === 0 || !same(rows[rows.length - 1]!, tail))) {
@@ -90,18 +85,17 @@ export class MetricHistory {
     return out;
   }
 
-  searchDatasets(experimentIds: string[]): DatasetSummary[] {
+  async searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
     const ids = experimentIds.map(parseExperimentId);
-    const rows = this.sqlite
-      .prepare(
-        `SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context
+    const rows = await this.db.all<{ experiment_id: number; name: string; digest: string; context: string | null }>(
+      `SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context
            FROM datasets d
            JOIN inputs i ON i.source_id = d.dataset_uuid
            LEFT JOIN input_tags t ON t.input_uuid = i.input_uuid AND t.name = ?
-          WHERE d.experiment_id IN (SELECT value FROM json_each(?))
+          WHERE d.experiment_id IN ${this.db.dialect.jsonValues('integer')}
           LIMIT 1000`,
-      )
-      .all(MLFLOW_DATASET_CONTEXT, JSON.stringify(ids)) as { experiment_id: number; name: string; digest: string; context: string | null }[];
+      [MLFLOW_DATASET_CONTEXT, JSON.stringify(ids)],
+    );
     return rows.map((r) => ({ experimentId: String(r.experiment_id), name: r.name, digest: r.digest, context: r.context }));
   }
 }

@@ -1,53 +1,77 @@
-// The metadata store: one SQLite database behind the entity stores the routes call.
+// The metadata store: the entity stores the routes call, on one engine-neutral SqlEngine. What is
+// engine-specific lives here and in engine/: SQLite gets its read workers, WAL checkpointer and
+// write queue; PostgreSQL its pool (engine/postgres.ts), with writes running concurrently.
 import { ReadPool } from '../reads/pool.js';
 import { Checkpointer } from './checkpointer.js';
-import { openDatabase, type Db } from './db.js';
+import { openDatabase } from './db.js';
+import { SqliteEngine } from './engine/sqlite.js';
+import type { SqlEngine } from './engine/types.js';
 import { ExperimentStore } from './experiments.js';
 import { MetricHistory } from './history.js';
 import { LoggedModelStore } from './logged-models.js';
 import { RunLogging } from './logging.js';
 import { RunStore } from './runs.js';
-import { WriteQueue } from './write-queue.js';
+import { concurrentWrites, WriteQueue, type WriteScheduler } from './write-queue.js';
 
 export interface TrackingStore {
-  readonly db: Db;
+  readonly db: SqlEngine;
   readonly experiments: ExperimentStore;
   readonly runs: RunStore;
   readonly logging: RunLogging;
   readonly history: MetricHistory;
   readonly loggedModels: LoggedModelStore;
-  /** Worker threads for the heavy reads (server/reads/); null for an in-memory database, which they cannot open. */
+  /** SQLite's worker threads for the heavy reads (server/reads/); null on PostgreSQL and in-memory SQLite. */
   readonly reads: ReadPool | null;
-  /** Run writes in arrival order, in bounded slices of the event loop (server/store/write-queue.ts). */
-  readonly writes: WriteQueue;
-  close(): void;
+  /** How run writes are scheduled: SQLite's queue of bounded slices, or straight through on PostgreSQL. */
+  readonly writes: WriteScheduler;
+  close(): Promise<void>;
 }
 
-export function openTrackingStore(dbFile: string, defaultArtifactRoot: string): TrackingStore {
+export interface StoreLocation {
+  /** --backend-store-uri: sqlite:///… or postgresql://… (and MLflow's SQLAlchemy spellings). */
+  backendStoreUri: string;
+  /** The SQLite file when the backend is SQLite (':memory:' for tests). */
+  dbFile: string;
+  defaultArtifactRoot: string;
+}
+
+function isPostgresUri(uri: string): boolean {
+  return /^postgres(ql)?(\+\w+)?:\/\//i.test(uri);
+}
+
+export async function openTrackingStore(location: StoreLocation): Promise<TrackingStore> {
+  if (isPostgresUri(location.backendStoreUri)) {
+    // Loaded only when asked for: an SQLite server never loads the PostgreSQL driver (start time).
+    const { openEngine } = await import('./engine/open.js');
+    const { engine } = await openEngine(location.backendStoreUri);
+    return assemble(engine, location.defaultArtifactRoot, null, concurrentWrites, () => engine.close());
+  }
+  const { dbFile } = location;
   const db = openDatabase(dbFile);
-  const experiments = new ExperimentStore(db.sqlite, defaultArtifactRoot);
-  experiments.ensureDefaultExperiment();
-  const runs = new RunStore(db.sqlite, experiments);
-  const loggedModels = new LoggedModelStore(db.sqlite, experiments);
-  const logging = new RunLogging(db.sqlite, runs);
+  const engine = new SqliteEngine(db.sqlite);
+  const onDisk = dbFile !== ':memory:' && dbFile !== '';
+  const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
+  const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
+  return assemble(engine, location.defaultArtifactRoot, reads, new WriteQueue(), async () => {
+    reads?.close();
+    checkpointer?.close();
+    await engine.close();
+  });
+}
+
+async function assemble(
+  db: SqlEngine,
+  defaultArtifactRoot: string,
+  reads: ReadPool | null,
+  writes: WriteScheduler,
+  close: () => Promise<void>,
+): Promise<TrackingStore> {
+  const experiments = new ExperimentStore(db, defaultArtifactRoot);
+  await experiments.ensureDefaultExperiment();
+  const runs = new RunStore(db, experiments);
+  const loggedModels = new LoggedModelStore(db, experiments);
+  const logging = new RunLogging(db, runs);
   // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
   logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
-  const onDisk = dbFile !== ':memory:' && dbFile !== '';
-  const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot }) : null;
-  const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
-  return {
-    db,
-    experiments,
-    runs,
-    logging,
-    history: new MetricHistory(db.sqlite),
-    loggedModels,
-    reads,
-    writes: new WriteQueue(),
-    close: () => {
-      reads?.close();
-      checkpointer?.close();
-      db.close();
-    },
-  };
+  return { db, experiments, runs, logging, history: new MetricHistory(db), loggedModels, reads, writes, close };
 }

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, notFound } from '../errors.js';
 import { appendToUriPath } from '../artifacts/uri.js';
-import type { Sqlite } from './db.js';
+import { compileLoggedModelSearch, type LoggedModelSearchRequest } from '../search/logged-models-sql.js';
+import type { SqlEngine } from './engine/types.js';
 import type { Metric, Tag } from './entities.js';
 import type { ExperimentStore } from './experiments.js';
 import { randomRunName } from './run-names.js';
@@ -60,11 +61,6 @@ export interface CreateLoggedModel {
   tags: Tag[];
 }
 
-export interface CompiledModelSearch {
-  sql: string;
-  params: (string | number)[];
-}
-
 const BAD_NAME_CHARS = ['/', ':', '.', '%', '"', "'"];
 
 function validateLoggedModelName(name: string | undefined): void {
@@ -77,36 +73,29 @@ function validateLoggedModelName(name: string | undefined): void {
   }
 }
 
+const UPSERT_PARAM =
+  'INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, param_key) DO UPDATE SET param_value = excluded.param_value';
+const UPSERT_TAG =
+  'INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value';
+
 export class LoggedModelStore {
-  private readonly upsertParam;
-  private readonly upsertTag;
-
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly experiments: ExperimentStore,
-  ) {
-    this.upsertParam = sqlite.prepare(
-      'INSERT INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, param_key) DO UPDATE SET param_value = excluded.param_value',
-    );
-    this.upsertTag = sqlite.prepare(
-      'INSERT INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value',
-    );
-  }
+  ) {}
 
-  create(req: CreateLoggedModel): LoggedModel {
+  async create(req: CreateLoggedModel): Promise<LoggedModel> {
     validateLoggedModelName(req.name);
     const modelId = `m-${randomUUID().replace(/-/g, '')}`;
-    this.sqlite.transaction(() => {
-      const experiment = this.experiments.row(req.experimentId, ['active', 'deleted']);
+    await this.db.transaction(async () => {
+      const experiment = await this.experiments.row(req.experimentId, ['active', 'deleted']);
       this.experiments.assertActive(experiment);
       const now = Date.now();
-      this.sqlite
-        .prepare(
-          `INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp_ms,
-             last_updated_timestamp_ms, status, lifecycle_stage, model_type, source_run_id, status_message)
-           VALUES (?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, NULL)`,
-        )
-        .run(
+      await this.db.run(
+        `INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp_ms,
+           last_updated_timestamp_ms, status, lifecycle_stage, model_type, source_run_id, status_message)
+         VALUES (?, ?, ?, ?, ?, ?, 1, 'active', ?, ?, NULL)`,
+        [
           modelId,
           experiment.experiment_id,
           req.name || randomRunName(),
@@ -115,117 +104,132 @@ export class LoggedModelStore {
           now,
           req.modelType || null,
           req.sourceRunId || null,
-        );
-      for (const p of req.params) this.upsertParam.run(modelId, experiment.experiment_id, p.key, p.value);
-      for (const t of req.tags) this.upsertTag.run(modelId, experiment.experiment_id, t.key, t.value);
-    })();
+        ],
+      );
+      for (const p of req.params) await this.db.run(UPSERT_PARAM, [modelId, experiment.experiment_id, p.key, p.value]);
+      for (const t of req.tags) await this.db.run(UPSERT_TAG, [modelId, experiment.experiment_id, t.key, t.value]);
+    });
     return this.get(modelId);
   }
 
-  get(modelId: string, allowDeleted = false): LoggedModel {
-    const row = this.row(modelId, allowDeleted);
-    return this.hydrate([row])[0]!;
+  async get(modelId: string, allowDeleted = false): Promise<LoggedModel> {
+    const row = await this.row(modelId, allowDeleted);
+    return (await this.hydrate([row]))[0]!;
   }
 
-  logParams(modelId: string, params: Tag[]): void {
-    this.sqlite.transaction(() => {
-      const row = this.row(modelId, true);
-      for (const p of params) this.upsertParam.run(modelId, row.experiment_id, p.key, p.value);
-    })();
+  async logParams(modelId: string, params: Tag[]): Promise<void> {
+    await this.db.transaction(async () => {
+      const row = await this.row(modelId, true);
+      for (const p of params) await this.db.run(UPSERT_PARAM, [modelId, row.experiment_id, p.key, p.value]);
+    });
   }
 
-  finalize(modelId: string, status: LoggedModelStatus): LoggedModel {
-    this.row(modelId, true);
-    this.sqlite
-      .prepare('UPDATE logged_models SET status = ?, last_updated_timestamp_ms = ? WHERE model_id = ?')
-      .run(LOGGED_MODEL_STATUSES.indexOf(status), Date.now(), modelId);
+  async finalize(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    await this.row(modelId, true);
+    await this.db.run('UPDATE logged_models SET status = ?, last_updated_timestamp_ms = ? WHERE model_id = ?', [
+      LOGGED_MODEL_STATUSES.indexOf(status),
+      Date.now(),
+      modelId,
+    ]);
     return this.get(modelId, true);
   }
 
-  delete(modelId: string): void {
-    this.row(modelId, true);
-    this.sqlite
-      .prepare("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_timestamp_ms = ? WHERE model_id = ?")
-      .run(Date.now(), modelId);
+  async delete(modelId: string): Promise<void> {
+    await this.row(modelId, true);
+    await this.db.run("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_timestamp_ms = ? WHERE model_id = ?", [Date.now(), modelId]);
   }
 
-  setTags(modelId: string, tags: Tag[]): void {
-    this.sqlite.transaction(() => {
-      const row = this.row(modelId, true);
-      for (const t of tags) this.upsertTag.run(modelId, row.experiment_id, t.key, t.value);
-    })();
+  async setTags(modelId: string, tags: Tag[]): Promise<void> {
+    await this.db.transaction(async () => {
+      const row = await this.row(modelId, true);
+      for (const t of tags) await this.db.run(UPSERT_TAG, [modelId, row.experiment_id, t.key, t.value]);
+    });
   }
 
-  deleteTag(modelId: string, key: string): void {
-    this.sqlite.transaction(() => {
-      this.row(modelId, true);
-      const info = this.sqlite.prepare('DELETE FROM logged_model_tags WHERE model_id = ? AND tag_key = ?').run(modelId, key);
+  async deleteTag(modelId: string, key: string): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.row(modelId, true);
+      const info = await this.db.run('DELETE FROM logged_model_tags WHERE model_id = ? AND tag_key = ?', [modelId, key]);
       if (info.changes === 0) {
         throw notFound(`No tag with key ${pythonRepr(key)} found for model with ID ${pythonRepr(modelId)}.`);
       }
-    })();
+    });
   }
 
   /** Registering a version appends {"name", "version"} to the model's mlflow.modelVersions tag (abstract_store.py). */
-  addModelVersionTag(modelId: string, name: string, version: string): void {
-    const row = this.row(modelId, true);
-    const current = this.sqlite
-      .prepare('SELECT tag_value FROM logged_model_tags WHERE model_id = ? AND tag_key = ?')
-      .get(modelId, MODEL_VERSIONS_TAG) as { tag_value: string } | undefined;
-    let list: unknown[] = [];
-    try {
-      const parsed: unknown = current ? JSON.parse(current.tag_value) : [];
-      if (Array.isArray(parsed)) list = parsed;
-    } catch {
-      list = [];
-    }
-    list.push({ name, version: Number(version) });
-    // Python's json.dumps spacing, so the tag reads the same as one the official server wrote.
-    this.upsertTag.run(modelId, row.experiment_id, MODEL_VERSIONS_TAG, pythonJsonDumps(list));
+  addModelVersionTag(modelId: string, name: string, version: string): Promise<void> {
+    return this.db.transaction(async () => {
+      // Locked: two replicas registering versions of one model must not both append to the list they read.
+      const row = await this.row(modelId, true, true);
+      const current = await this.db.get<{ tag_value: string }>('SELECT tag_value FROM logged_model_tags WHERE model_id = ? AND tag_key = ?', [
+        modelId,
+        MODEL_VERSIONS_TAG,
+      ]);
+      let list: unknown[] = [];
+      try {
+        const parsed: unknown = current ? JSON.parse(current.tag_value) : [];
+        if (Array.isArray(parsed)) list = parsed;
+      } catch {
+        list = [];
+      }
+      list.push({ name, version: Number(version) });
+      // Python's json.dumps spacing, so the tag reads the same as one the official server wrote.
+      await this.db.run(UPSERT_TAG, [modelId, row.experiment_id, MODEL_VERSIONS_TAG, pythonJsonDumps(list)]);
+    });
   }
 
   /** Metrics logged with a model_id also land in logged_model_metrics (unknown model ids are skipped). */
-  recordMetrics(runId: string, experimentId: number, metrics: Metric[]): void {
-    const insert = this.sqlite.prepare(
-      `INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
-         experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
-       SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ?, ? WHERE EXISTS (SELECT 1 FROM logged_models WHERE model_id = ?)`,
-    );
+  async recordMetrics(runId: string, experimentId: number, metrics: Metric[]): Promise<void> {
+    const known = new Map<string, boolean>();
     for (const m of metrics) {
+      const modelId = m.modelId!;
+      let exists = known.get(modelId);
+      if (exists === undefined) {
+        exists = (await this.db.get('SELECT 1 FROM logged_models WHERE model_id = ?', [modelId])) !== undefined;
+        known.set(modelId, exists);
+      }
+      if (!exists) continue;
       const value = Number.isNaN(m.value) ? 0 : Math.max(-1.7976931348623157e308, Math.min(1.7976931348623157e308, m.value));
-      insert.run(m.modelId, m.key, m.timestamp, m.step, value, experimentId, runId, m.datasetName ?? null, m.datasetDigest ?? null, m.modelId);
+      await this.db.run(
+        `INSERT INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value,
+           experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`,
+        [modelId, m.key, m.timestamp, m.step, value, experimentId, runId, m.datasetName ?? null, m.datasetDigest ?? null],
+      );
     }
   }
 
-  /** Runs a compiled search (SQL selecting model_id, limit max+1) and hydrates the page. */
-  search(compiled: CompiledModelSearch, maxResults: number): { items: LoggedModel[]; more: boolean } {
-    const ids = (this.sqlite.prepare(compiled.sql).all(...compiled.params) as { model_id: string }[]).map((r) => r.model_id);
+  /** search_logged_models: one page of models, and whether there is another. */
+  async search(req: LoggedModelSearchRequest): Promise<{ items: LoggedModel[]; more: boolean }> {
+    const compiled = compileLoggedModelSearch(req, this.db.dialect);
+    const maxResults = req.maxResults;
+    const ids = (await this.db.all<{ model_id: string }>(compiled.sql, compiled.params)).map((r) => r.model_id);
     const page = ids.slice(0, maxResults);
-    const rows = this.rowsByIds(page);
-    return { items: this.hydrate(rows), more: ids.length > maxResults };
+    const rows = await this.rowsByIds(page);
+    return { items: await this.hydrate(rows), more: ids.length > maxResults };
   }
 
-  private row(modelId: string, allowDeleted: boolean): Row {
-    const row = this.sqlite.prepare('SELECT * FROM logged_models WHERE model_id = ?').get(modelId) as Row | undefined;
+  private async row(modelId: string, allowDeleted: boolean, forUpdate = false): Promise<Row> {
+    const lock = forUpdate ? this.db.dialect.forUpdate : '';
+    const row = await this.db.get<Row>(`SELECT * FROM logged_models WHERE model_id = ?${lock}`, [modelId]);
     if (!row || (!allowDeleted && row.lifecycle_stage === 'deleted')) {
       throw notFound(`Logged model with ID '${modelId}' not found.`);
     }
     return row;
   }
 
-  private rowsByIds(ids: string[]): Row[] {
+  private async rowsByIds(ids: string[]): Promise<Row[]> {
     if (ids.length === 0) return [];
-    const rows = this.sqlite
-      .prepare('SELECT * FROM logged_models WHERE model_id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(ids)) as Row[];
+    const rows = await this.db.all<Row>(`SELECT * FROM logged_models WHERE model_id IN ${this.db.dialect.jsonValues()}`, [JSON.stringify(ids)]);
     const byId = new Map(rows.map((r) => [r.model_id, r]));
     return ids.map((id) => byId.get(id)!).filter(Boolean);
   }
 
-  private hydrate(rows: Row[]): LoggedModel[] {
+  private async hydrate(rows: Row[]): Promise<LoggedModel[]> {
     if (rows.length === 0) return [];
-    const key = JSON.stringify(rows.map((r) => r.model_id));
-    const ids = '(SELECT value FROM json_each(?))';
+    const key = [JSON.stringify(rows.map((r) => r.model_id))];
+    const d = this.db.dialect;
+    const ids = d.jsonValues();
     const group = <T>(list: (T & { model_id: string })[]) => {
       const m = new Map<string, T[]>();
       for (const item of list) {
@@ -236,24 +240,19 @@ export class LoggedModelStore {
       return m;
     };
     const tags = group(
-      this.sqlite.prepare(`SELECT model_id, tag_key, tag_value FROM logged_model_tags WHERE model_id IN ${ids} ORDER BY rowid`).all(key) as {
-        model_id: string;
-        tag_key: string;
-        tag_value: string;
-      }[],
+      await this.db.all<{ model_id: string; tag_key: string; tag_value: string }>(
+        `SELECT t.model_id, t.tag_key, t.tag_value FROM logged_model_tags t WHERE t.model_id IN ${ids} ORDER BY ${d.rowOrder('t')}`,
+        key,
+      ),
     );
     const params = group(
-      this.sqlite
-        .prepare(`SELECT model_id, param_key, param_value FROM logged_model_params WHERE model_id IN ${ids} ORDER BY rowid`)
-        .all(key) as { model_id: string; param_key: string; param_value: string }[],
+      await this.db.all<{ model_id: string; param_key: string; param_value: string }>(
+        `SELECT t.model_id, t.param_key, t.param_value FROM logged_model_params t WHERE t.model_id IN ${ids} ORDER BY ${d.rowOrder('t')}`,
+        key,
+      ),
     );
     const metrics = group(
-      this.sqlite
-        .prepare(
-          `SELECT model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, run_id, dataset_name, dataset_digest
-             FROM logged_model_metrics WHERE model_id IN ${ids} ORDER BY rowid`,
-        )
-        .all(key) as {
+      await this.db.all<{
         model_id: string;
         metric_name: string;
         metric_timestamp_ms: number;
@@ -262,7 +261,11 @@ export class LoggedModelStore {
         run_id: string;
         dataset_name: string | null;
         dataset_digest: string | null;
-      }[],
+      }>(
+        `SELECT t.model_id, t.metric_name, t.metric_timestamp_ms, t.metric_step, t.metric_value, t.run_id, t.dataset_name, t.dataset_digest
+           FROM logged_model_metrics t WHERE t.model_id IN ${ids} ORDER BY ${d.rowOrder('t')}`,
+        key,
+      ),
     );
     return rows.map((r) => ({
       modelId: r.model_id,

@@ -3,7 +3,7 @@
 // commits params, metrics and tags in separate sessions).
 import { randomUUID } from 'node:crypto';
 import { invalidParameter } from '../errors.js';
-import type { Sqlite } from './db.js';
+import type { SqlEngine } from './engine/types.js';
 import type { DatasetInput, Metric, ModelOutput, Tag } from './entities.js';
 import { MetricWriter } from './metric-writer.js';
 import type { RunStore } from './runs.js';
@@ -22,36 +22,38 @@ import {
 const LOG_MODEL_HISTORY = 'mlflow.log-model.history';
 
 /** Observers of metric writes that carry a model_id (the logged-model store hooks in here). */
-export type ModelMetricSink = (runId: string, experimentId: number, metrics: Metric[]) => void;
+export type ModelMetricSink = (runId: string, experimentId: number, metrics: Metric[]) => Promise<void>;
 
 export class RunLogging {
   private readonly metricWriter: MetricWriter;
-  private readonly selectParams;
-  private readonly insertParam;
+  private readonly selectParams: string;
   modelMetricSink: ModelMetricSink | null = null;
 
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly runs: RunStore,
   ) {
-    this.metricWriter = new MetricWriter(sqlite);
-    this.selectParams = sqlite.prepare('SELECT key, value FROM params WHERE run_uuid = ? AND key IN (SELECT value FROM json_each(?))');
-    this.insertParam = sqlite.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
+    this.metricWriter = new MetricWriter(db);
+    this.selectParams = `SELECT key, value FROM params WHERE run_uuid = ? AND key IN ${db.dialect.jsonValues()}`;
   }
 
-  logMetric(runId: string, metric: Metric): void {
+  private insertParam(runId: string, key: string, value: string): Promise<unknown> {
+    return this.db.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', [runId, key, value]);
+  }
+
+  async logMetric(runId: string, metric: Metric): Promise<void> {
     validateMetric(metric);
-    this.sqlite.transaction(() => {
-      const run = this.runs.activeRow(runId);
-      this.writeMetrics(runId, run.experiment_id, [metric]);
-    })();
+    await this.db.transaction(async () => {
+      const run = await this.runs.activeRow(runId);
+      await this.writeMetrics(runId, run.experiment_id, [metric]);
+    });
   }
 
-  logParam(runId: string, key: string | undefined, value: string | undefined): void {
+  async logParam(runId: string, key: string | undefined, value: string | undefined): Promise<void> {
     const param = validateParam(key, value);
-    this.sqlite.transaction(() => {
-      this.runs.activeRow(runId);
-      const existing = this.selectParams.get(runId, JSON.stringify([param.key])) as Tag | undefined;
+    await this.db.transaction(async () => {
+      await this.runs.activeRow(runId);
+      const existing = await this.db.get<Tag>(this.selectParams, [runId, JSON.stringify([param.key])]);
       if (existing) {
         if (existing.value !== param.value) {
           throw invalidParameter(
@@ -61,63 +63,67 @@ export class RunLogging {
         }
         return;
       }
-      this.insertParam.run(runId, param.key, param.value);
-    })();
+      await this.insertParam(runId, param.key, param.value);
+    });
   }
 
-  logBatch(runId: string, metrics: Metric[], params: Tag[], tags: Tag[]): void {
+  async logBatch(runId: string, metrics: Metric[], params: Tag[], tags: Tag[]): Promise<void> {
     validateRunId(runId);
     metrics.forEach((m, i) => validateMetric(m, `metrics[${i}]`));
     const validParams = params.map((p, i) => validateParam(p.key, p.value, `params[${i}]`));
     const validTags = tags.map((t, i) => validateRunTag(t.key, t.value, `tags[${i}]`));
     validateBatchLimits(metrics.length, validParams.length, validTags.length);
     validateParamKeysUnique(validParams);
-    this.sqlite.transaction(() => {
-      const run = this.runs.activeRow(runId);
-      this.writeParams(runId, validParams);
-      this.writeMetrics(runId, run.experiment_id, metrics);
-      this.runs.writeTags(runId, validTags);
-    })();
+    await this.db.transaction(async () => {
+      const run = await this.runs.activeRow(runId);
+      await this.writeParams(runId, validParams);
+      await this.writeMetrics(runId, run.experiment_id, metrics);
+      await this.runs.writeTags(runId, validTags);
+    });
   }
 
-  logInputs(runId: string, datasets: DatasetInput[], modelIds: string[]): void {
+  async logInputs(runId: string, datasets: DatasetInput[], modelIds: string[]): Promise<void> {
     validateRunId(runId);
     validateDatasetInputs(datasets);
-    this.sqlite.transaction(() => {
-      const run = this.runs.activeRow(runId);
+    await this.db.transaction(async () => {
+      const run = await this.runs.activeRow(runId);
       const seen = new Set<string>();
       for (const input of datasets) {
         const key = JSON.stringify([input.dataset.name, input.dataset.digest]);
         if (seen.has(key)) continue; // MLflow keeps the first of two inputs with the same name and digest
         seen.add(key);
-        const datasetUuid = this.upsertDataset(run.experiment_id, input);
-        const existing = this.sqlite
-          .prepare(
-            "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND destination_type = 'RUN' AND destination_id = ?",
-          )
-          .get(datasetUuid, runId);
+        const datasetUuid = await this.upsertDataset(run.experiment_id, input);
+        const existing = await this.db.get(
+          "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND destination_type = 'RUN' AND destination_id = ?",
+          [datasetUuid, runId],
+        );
         if (existing) continue;
         const inputUuid = randomUUID().replace(/-/g, '');
-        this.sqlite
-          .prepare(
-            "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'DATASET', ?, 'RUN', ?, 0)",
-          )
-          .run(inputUuid, datasetUuid, runId);
-        const tagInsert = this.sqlite.prepare('INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?) ON CONFLICT (input_uuid, name) DO UPDATE SET value = excluded.value');
-        for (const tag of input.tags) tagInsert.run(inputUuid, tag.key, tag.value);
+        await this.db.run(
+          "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'DATASET', ?, 'RUN', ?, 0)",
+          [inputUuid, datasetUuid, runId],
+        );
+        for (const tag of input.tags) {
+          await this.db.run(
+            'INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?) ON CONFLICT (input_uuid, name) DO UPDATE SET value = excluded.value',
+            [inputUuid, tag.key, tag.value],
+          );
+        }
       }
-      const modelInsert = this.sqlite.prepare(
-        "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_INPUT', ?, 'MODEL_INPUT', ?, 0)",
-      );
-      for (const modelId of modelIds) modelInsert.run(randomUUID().replace(/-/g, ''), runId, modelId);
-    })();
+      for (const modelId of modelIds) {
+        await this.db.run(
+          "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_INPUT', ?, 'MODEL_INPUT', ?, 0) ON CONFLICT DO NOTHING",
+          [randomUUID().replace(/-/g, ''), runId, modelId],
+        );
+      }
+    });
   }
 
   /**
    * The legacy runs/log-model (mlflow 2.x): appends the model's summary to the run tag
    * `mlflow.log-model.history`, as SqlAlchemyStore.record_logged_model with Model.get_tags_dict.
    */
-  recordLoggedModel(runId: string, modelJson: string): void {
+  async recordLoggedModel(runId: string, modelJson: string): Promise<void> {
     let model: unknown;
     try {
       model = JSON.parse(modelJson);
@@ -144,11 +150,9 @@ export class RunLogging {
           : conf;
     }
     summary.flavors = flavors;
-    this.sqlite.transaction(() => {
-      this.runs.activeRow(runId);
-      const current = this.sqlite
-        .prepare('SELECT value FROM tags WHERE run_uuid = ? AND key = ?')
-        .get(runId, LOG_MODEL_HISTORY) as { value: string } | undefined;
+    await this.db.transaction(async () => {
+      await this.runs.activeRow(runId);
+      const current = await this.db.get<{ value: string }>('SELECT value FROM tags WHERE run_uuid = ? AND key = ?', [runId, LOG_MODEL_HISTORY]);
       let history: unknown[] = [];
       try {
         const parsed: unknown = current ? JSON.parse(current.value) : [];
@@ -156,26 +160,28 @@ export class RunLogging {
       } catch {
         history = [];
       }
-      this.runs.writeTags(runId, [{ key: LOG_MODEL_HISTORY, value: pythonJsonDumps([...history, summary]) }]);
-    })();
+      await this.runs.writeTags(runId, [{ key: LOG_MODEL_HISTORY, value: pythonJsonDumps([...history, summary]) }]);
+    });
   }
 
-  logOutputs(runId: string, models: ModelOutput[]): void {
-    this.sqlite.transaction(() => {
-      this.runs.activeRow(runId);
-      const insert = this.sqlite.prepare(
-        `INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step)
-         VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)
-         ON CONFLICT (source_type, source_id, destination_type, destination_id) DO UPDATE SET step = excluded.step`,
-      );
-      for (const m of models) insert.run(randomUUID().replace(/-/g, ''), runId, m.modelId, m.step);
-    })();
+  async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.runs.activeRow(runId);
+      for (const m of models) {
+        await this.db.run(
+          `INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step)
+           VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)
+           ON CONFLICT (source_type, source_id, destination_type, destination_id) DO UPDATE SET step = excluded.step`,
+          [randomUUID().replace(/-/g, ''), runId, m.modelId, m.step],
+        );
+      }
+    });
   }
 
-  private writeParams(runId: string, params: Tag[]): void {
+  private async writeParams(runId: string, params: Tag[]): Promise<void> {
     if (params.length === 0) return;
     const existing = new Map(
-      (this.selectParams.all(runId, JSON.stringify(params.map((p) => p.key))) as Tag[]).map((p) => [p.key, p.value]),
+      (await this.db.all<Tag>(this.selectParams, [runId, JSON.stringify(params.map((p) => p.key))])).map((p) => [p.key, p.value]),
     );
     const conflicts = params.filter((p) => existing.has(p.key) && existing.get(p.key) !== p.value);
     if (conflicts.length > 0) {
@@ -184,30 +190,28 @@ export class RunLogging {
         .join(', ');
       throw invalidParameter(`Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${runId}'.`);
     }
-    for (const p of params) if (!existing.has(p.key)) this.insertParam.run(runId, p.key, p.value);
+    for (const p of params) if (!existing.has(p.key)) await this.insertParam(runId, p.key, p.value);
   }
 
-  private writeMetrics(runId: string, experimentId: number, metrics: Metric[]): void {
-    this.metricWriter.write(runId, metrics);
+  private async writeMetrics(runId: string, experimentId: number, metrics: Metric[]): Promise<void> {
+    await this.metricWriter.write(runId, metrics);
     if (this.modelMetricSink) {
       const withModel = metrics.filter((m) => m.modelId);
-      if (withModel.length > 0) this.modelMetricSink(runId, experimentId, withModel);
+      if (withModel.length > 0) await this.modelMetricSink(runId, experimentId, withModel);
     }
   }
 
-  private upsertDataset(experimentId: number, input: DatasetInput): string {
+  private async upsertDataset(experimentId: number, input: DatasetInput): Promise<string> {
     const d = input.dataset;
-    const found = this.sqlite
-      .prepare('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?')
-      .get(experimentId, d.name, d.digest) as { dataset_uuid: string } | undefined;
+    const select = 'SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?';
+    const found = await this.db.get<{ dataset_uuid: string }>(select, [experimentId, d.name, d.digest]);
     if (found) return found.dataset_uuid;
-    const datasetUuid = randomUUID().replace(/-/g, '');
-    this.sqlite
-      .prepare(
-        `INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(datasetUuid, experimentId, d.name, d.digest, d.sourceType, d.source, d.schema ?? null, d.profile ?? null);
-    return datasetUuid;
+    // ON CONFLICT: another replica may insert the same (experiment, name, digest) between our two statements.
+    await this.db.run(
+      `INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [randomUUID().replace(/-/g, ''), experimentId, d.name, d.digest, d.sourceType, d.source, d.schema ?? null, d.profile ?? null],
+    );
+    return (await this.db.get<{ dataset_uuid: string }>(select, [experimentId, d.name, d.digest]))!.dataset_uuid;
   }
 }

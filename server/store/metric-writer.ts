@@ -3,8 +3,7 @@
 // upsert per row cost ~2000 statement executions; multi-row INSERTs of up to 100 rows and one upsert
 // per distinct key (the batch's winner, picked the way the row-by-row upserts would pick it) do the
 // same writes in ~20.
-import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from './db.js';
+import type { SqlEngine, SqlParam } from './engine/types.js';
 import type { Metric } from './entities.js';
 
 /** SQL cannot hold ±Inf portably, so MLflow stores them as ±DBL_MAX, and NaN as 0 with is_nan. */
@@ -39,37 +38,28 @@ function newer(a: Row, b: Row): boolean {
 /** Chunk sizes of the cached multi-row INSERTs, largest first; every size down to 1 is reachable. */
 const CHUNKS = [100, 10, 1] as const;
 
-export class MetricWriter {
-  private readonly inserts: Map<number, Statement>;
-  private readonly upsertLatest: Statement;
+// An exact duplicate (key, timestamp, step, value, is_nan) is silently ignored, as MLflow does.
+const insertSql = (n: number) =>
+  `INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`;
+const INSERTS = new Map(CHUNKS.map((n) => [n, insertSql(n)]));
 
-  constructor(sqlite: Sqlite) {
-    // An exact duplicate (key, timestamp, step, value, is_nan) is silently ignored, as MLflow does.
-    this.inserts = new Map(
-      CHUNKS.map((n) => [
-        n,
-        sqlite.prepare(
-          `INSERT OR IGNORE INTO metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        ),
-      ]),
-    );
-    // latest_metrics keeps the greatest (step, timestamp, value), MLflow's _update_latest_metrics_if_necessary.
-    this.upsertLatest = sqlite.prepare(
-      `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_uuid, key) DO UPDATE SET
-         value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
-       WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-    );
-  }
+// latest_metrics keeps the greatest (step, timestamp, value), MLflow's _update_latest_metrics_if_necessary.
+const UPSERT_LATEST = `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+   ON CONFLICT (run_uuid, key) DO UPDATE SET
+     value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+   WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`;
+
+export class MetricWriter {
+  constructor(private readonly db: SqlEngine) {}
 
   /** Caller holds the transaction. Rows go in in the request's order, as they did one by one. */
-  write(runId: string, metrics: readonly Metric[]): void {
+  async write(runId: string, metrics: readonly Metric[]): Promise<void> {
     const rows = metrics.map(toRow);
     let i = 0;
     for (const size of CHUNKS) {
-      const insert = this.inserts.get(size)!;
+      const insert = INSERTS.get(size)!;
       while (rows.length - i >= size) {
-        const args: (string | number)[] = new Array(size * 6);
+        const args: SqlParam[] = new Array(size * 6);
         for (let j = 0; j < size; j++) {
           const r = rows[i + j]!;
           const o = j * 6;
@@ -80,7 +70,7 @@ export class MetricWriter {
           args[o + 4] = r.step;
           args[o + 5] = r.isNan;
         }
-        insert.run(args);
+        await this.db.run(insert, args);
         i += size;
       }
     }
@@ -91,6 +81,6 @@ export class MetricWriter {
       const best = winners.get(r.key);
       if (best === undefined || newer(r, best)) winners.set(r.key, r);
     }
-    for (const r of winners.values()) this.upsertLatest.run(runId, r.key, r.value, r.timestamp, r.step, r.isNan);
+    for (const r of winners.values()) await this.db.run(UPSERT_LATEST, [runId, r.key, r.value, r.timestamp, r.step, r.isNan]);
   }
 }

@@ -6,7 +6,7 @@
 // list's position (json_each's integer key) rather than to run_uuid: measured on a 1000-run search
 // page and a 100-run × 300-value UI page (bench/, workload 5), most of the time went into making a row
 // object and a 32-character run_uuid string per row.
-import type { Sqlite } from './db.js';
+import type { SqlEngine } from './engine/types.js';
 import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, LifecycleStage, Tag } from './entities.js';
 
 export interface RunRow {
@@ -57,56 +57,47 @@ export interface LoadOptions {
 }
 
 export class RunLoader {
-  private readonly statements;
+  private readonly sql;
 
-  constructor(sqlite: Sqlite) {
-    const ids = '(SELECT value FROM json_each(?))';
+  constructor(private readonly db: SqlEngine) {
+    const d = db.dialect;
+    const ids = d.jsonValues();
     // `j.key` is the run's index in the (duplicate-free) id list; rows keep their table's insertion
     // order within each run, as MLflow returns them.
     const byPosition = (columns: string, table: string) =>
-      sqlite.prepare(`SELECT j.key, ${columns} FROM json_each(?) j JOIN ${table} t ON t.run_uuid = j.value ORDER BY t.rowid`).raw(true);
-    this.statements = {
-      runs: sqlite
-        .prepare(
-          `SELECT j.key, r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.experiment_id
-             FROM json_each(?) j JOIN runs r ON r.run_uuid = j.value`,
-        )
-        .raw(true),
+      `SELECT j.key, ${columns} FROM ${d.jsonEach('j')} JOIN ${table} t ON t.run_uuid = j.value ORDER BY ${d.rowOrder('t')}`;
+    this.sql = {
+      runs: `SELECT j.key, r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.experiment_id
+               FROM ${d.jsonEach('j')} JOIN runs r ON r.run_uuid = j.value`,
       metrics: byPosition('t.key, t.value, t.timestamp, t.step, t.is_nan', 'latest_metrics'),
       params: byPosition('t.key, t.value', 'params'),
       tags: byPosition('t.key, t.value', 'tags'),
-      datasets: sqlite.prepare(
-        `SELECT i.destination_id AS run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
-                d.dataset_schema, d.dataset_profile
-           FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
-          WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ${ids}
-          ORDER BY i.rowid`,
-      ),
-      inputTags: sqlite.prepare(
-        `SELECT t.input_uuid, t.name, t.value FROM input_tags t
-           JOIN inputs i ON i.input_uuid = t.input_uuid
-          WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ${ids}`,
-      ),
-      modelInputs: sqlite.prepare(
-        `SELECT source_id AS run_uuid, destination_id FROM inputs
-          WHERE source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' AND source_id IN ${ids} ORDER BY rowid`,
-      ),
-      modelOutputs: sqlite.prepare(
-        `SELECT source_id AS run_uuid, destination_id, step FROM inputs
-          WHERE source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT' AND source_id IN ${ids} ORDER BY rowid`,
-      ),
+      datasets: `SELECT i.destination_id AS run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
+                        d.dataset_schema, d.dataset_profile
+                   FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+                  WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ${ids}
+                  ORDER BY ${d.rowOrder('i')}`,
+      inputTags: `SELECT t.input_uuid, t.name, t.value FROM input_tags t
+                    JOIN inputs i ON i.input_uuid = t.input_uuid
+                   WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ${ids}`,
+      modelInputs: `SELECT i.source_id AS run_uuid, i.destination_id FROM inputs i
+                     WHERE i.source_type = 'RUN_INPUT' AND i.destination_type = 'MODEL_INPUT' AND i.source_id IN ${ids} ORDER BY ${d.rowOrder('i')}`,
+      modelOutputs: `SELECT i.source_id AS run_uuid, i.destination_id, i.step FROM inputs i
+                      WHERE i.source_type = 'RUN_OUTPUT' AND i.destination_type = 'MODEL_OUTPUT' AND i.source_id IN ${ids} ORDER BY ${d.rowOrder('i')}`,
     };
   }
 
   /** Runs in the order of `runIds`; ids with no run are left out. */
-  load(runIds: string[], options: LoadOptions): Run[] {
+  async load(runIds: string[], options: LoadOptions): Promise<Run[]> {
     if (runIds.length === 0) return [];
     const unique = [...new Set(runIds)];
     const n = unique.length;
     const key = JSON.stringify(unique);
-    const s = this.statements;
+    const s = this.sql;
+    const db = this.db;
+    const args = [key];
     const infos = new Array<RunInfo | undefined>(n);
-    for (const r of s.runs.all(key) as [number, ...RunRowValues][]) {
+    for (const r of await db.values<[number, ...RunRowValues]>(s.runs, args)) {
       infos[r[0]] = toRunInfo({
         run_uuid: r[1],
         name: r[2],
@@ -120,19 +111,19 @@ export class RunLoader {
       });
     }
     const metrics = listsOf<Metric>(n);
-    for (const r of s.metrics.all(key) as [number, string, number, number, number, number][]) {
+    for (const r of await db.values<[number, string, number, number, number, number]>(s.metrics, args)) {
       metrics[r[0]]!.push({ key: r[1], value: r[5] ? Number.NaN : r[2], timestamp: r[3], step: r[4] });
     }
     const params = listsOf<Tag>(n);
-    for (const r of s.params.all(key) as [number, string, string][]) params[r[0]]!.push({ key: r[1], value: r[2] });
+    for (const r of await db.values<[number, string, string]>(s.params, args)) params[r[0]]!.push({ key: r[1], value: r[2] });
     const tags = listsOf<Tag>(n);
-    for (const r of s.tags.all(key) as [number, string, string | null][]) tags[r[0]]!.push({ key: r[1], value: r[2] ?? '' });
-    const datasets = this.datasetInputs(key);
+    for (const r of await db.values<[number, string, string | null]>(s.tags, args)) tags[r[0]]!.push({ key: r[1], value: r[2] ?? '' });
+    const datasets = await this.datasetInputs(key);
     const modelInputs = options.modelInputs
-      ? groupBy(s.modelInputs.all(key) as { run_uuid: string; destination_id: string }[], (r): ModelInput => ({ modelId: r.destination_id }))
+      ? groupBy(await db.all<{ run_uuid: string; destination_id: string }>(s.modelInputs, args), (r): ModelInput => ({ modelId: r.destination_id }))
       : new Map<string, ModelInput[]>();
     const modelOutputs = groupBy(
-      s.modelOutputs.all(key) as { run_uuid: string; destination_id: string; step: number }[],
+      await db.all<{ run_uuid: string; destination_id: string; step: number }>(s.modelOutputs, args),
       (r): ModelOutput => ({ modelId: r.destination_id, step: r.step }),
     );
     const position = new Map(unique.map((id, i) => [id, i]));
@@ -151,8 +142,8 @@ export class RunLoader {
     return out;
   }
 
-  private datasetInputs(key: string): Map<string, DatasetInput[]> {
-    const tagRows = this.statements.inputTags.all(key) as { input_uuid: string; name: string; value: string }[];
+  private async datasetInputs(key: string): Promise<Map<string, DatasetInput[]>> {
+    const tagRows = await this.db.all<{ input_uuid: string; name: string; value: string }>(this.sql.inputTags, [key]);
     const tagsByInput = new Map<string, Tag[]>();
     for (const t of tagRows) {
       let list = tagsByInput.get(t.input_uuid);
@@ -169,7 +160,7 @@ export class RunLoader {
       dataset_schema: string | null;
       dataset_profile: string | null;
     };
-    return groupBy(this.statements.datasets.all(key) as Row[], (r) => ({
+    return groupBy(await this.db.all<Row>(this.sql.datasets, [key]), (r) => ({
       tags: tagsByInput.get(r.input_uuid) ?? [],
       dataset: {
         name: r.name,

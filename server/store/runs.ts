@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidParameter, notFound } from '../errors.js';
 import { compileRunSearch, createPageToken, parseStartOffset } from '../search/index.js';
 import { appendToUriPath } from '../artifacts/uri.js';
-import type { Sqlite } from './db.js';
+import type { SqlEngine } from './engine/types.js';
 import { MLFLOW_RUN_NAME, type Page, type Run, type RunInfo, type RunStatus, type Tag, type ViewType } from './entities.js';
 import type { ExperimentStore } from './experiments.js';
 import { RunLoader, toRunInfo, type RunRow } from './run-loader.js';
@@ -33,22 +33,18 @@ export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
 
 export class RunStore {
   readonly loader: RunLoader;
-  private readonly selectRun;
-  private readonly upsertTag;
 
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlEngine,
     private readonly experiments: ExperimentStore,
   ) {
-    this.loader = new RunLoader(sqlite);
-    this.selectRun = sqlite.prepare('SELECT * FROM runs WHERE run_uuid = ?');
-    this.upsertTag = sqlite.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value');
+    this.loader = new RunLoader(db);
   }
 
-  create(req: CreateRunRequest): Run {
+  async create(req: CreateRunRequest): Promise<Run> {
     const runId = randomUUID().replace(/-/g, '');
-    this.sqlite.transaction(() => {
-      const experiment = this.experiments.row(req.experimentId || '0', ['active', 'deleted']);
+    await this.db.transaction(async () => {
+      const experiment = await this.experiments.row(req.experimentId || '0', ['active', 'deleted']);
       this.experiments.assertActive(experiment);
       const tags = [...req.tags];
       const tagName = tags.find((t) => t.key === MLFLOW_RUN_NAME)?.value;
@@ -61,84 +57,83 @@ export class RunStore {
       const runName = req.runName || tagName || randomRunName();
       if (!tagName) tags.push({ key: MLFLOW_RUN_NAME, value: runName });
       const artifactUri = appendToUriPath(experiment.artifact_location ?? '', runId, 'artifacts');
-      this.sqlite
-        .prepare(
-          `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time,
-                             end_time, deleted_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
-           VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, NULL, '', 'active', ?, ?)`,
-        )
-        .run(runId, runName, req.userId ?? '', req.startTime ?? Date.now(), artifactUri, experiment.experiment_id);
-      for (const tag of tags) this.upsertTag.run(runId, tag.key, tag.value ?? '');
-    })();
+      await this.db.run(
+        `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time,
+                           end_time, deleted_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+         VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, NULL, '', 'active', ?, ?)`,
+        [runId, runName, req.userId ?? '', req.startTime ?? Date.now(), artifactUri, experiment.experiment_id],
+      );
+      for (const tag of tags) await this.upsertTag(runId, tag.key, tag.value ?? '');
+    });
     return this.get(runId);
   }
 
-  get(runId: string): Run {
-    const run = this.loader.load([runId], { modelInputs: true })[0];
+  async get(runId: string): Promise<Run> {
+    const run = (await this.loader.load([runId], { modelInputs: true }))[0];
     if (!run) throw notFound(`Run with id=${runId} not found`);
     return run;
   }
 
-  row(runId: string): RunRow {
-    const row = this.selectRun.get(runId) as RunRow | undefined;
+  async row(runId: string): Promise<RunRow> {
+    const row = await this.db.get<RunRow>('SELECT * FROM runs WHERE run_uuid = ?', [runId]);
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
   }
 
   /** The run, which must exist and be active: the precondition of every write to a run. */
-  activeRow(runId: string): RunRow {
-    const row = this.row(runId);
+  async activeRow(runId: string): Promise<RunRow> {
+    const row = await this.row(runId);
     if (row.lifecycle_stage !== 'active') {
       throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
     }
     return row;
   }
 
-  update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): RunInfo {
-    return this.sqlite.transaction(() => {
-      this.activeRow(runId);
-      if (changes.status !== undefined) this.sqlite.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(changes.status, runId);
-      if (changes.endTime !== undefined) this.sqlite.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(changes.endTime, runId);
-      if (changes.runName) this.setRunName(runId, changes.runName);
-      return toRunInfo(this.row(runId));
-    })();
+  update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+    return this.db.transaction(async () => {
+      await this.activeRow(runId);
+      if (changes.status !== undefined) await this.db.run('UPDATE runs SET status = ? WHERE run_uuid = ?', [changes.status, runId]);
+      if (changes.endTime !== undefined) await this.db.run('UPDATE runs SET end_time = ? WHERE run_uuid = ?', [changes.endTime, runId]);
+      if (changes.runName) await this.setRunName(runId, changes.runName);
+      return toRunInfo(await this.row(runId));
+    });
   }
 
-  delete(runId: string): void {
-    this.row(runId);
-    this.sqlite.prepare("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(Date.now(), runId);
+  async delete(runId: string): Promise<void> {
+    await this.row(runId);
+    await this.db.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?", [Date.now(), runId]);
   }
 
-  restore(runId: string): void {
-    this.row(runId);
-    this.sqlite.prepare("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?").run(runId);
+  async restore(runId: string): Promise<void> {
+    await this.row(runId);
+    await this.db.run("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?", [runId]);
   }
 
-  setTag(runId: string, key: string | undefined, value: string | undefined): void {
+  async setTag(runId: string, key: string | undefined, value: string | undefined): Promise<void> {
     const tag = validateRunTag(key, value);
-    this.sqlite.transaction(() => {
-      this.activeRow(runId);
-      this.writeTags(runId, [tag]);
-    })();
+    await this.db.transaction(async () => {
+      await this.activeRow(runId);
+      await this.writeTags(runId, [tag]);
+    });
   }
 
   /** Tags already validated; the caller holds the transaction and has checked the run is active. */
-  writeTags(runId: string, tags: Tag[]): void {
+  async writeTags(runId: string, tags: Tag[]): Promise<void> {
     for (const tag of tags) {
-      if (tag.key === MLFLOW_RUN_NAME) this.setRunName(runId, tag.value);
-      else this.upsertTag.run(runId, tag.key, tag.value);
+      if (tag.key === MLFLOW_RUN_NAME) await this.setRunName(runId, tag.value);
+      else await this.upsertTag(runId, tag.key, tag.value);
     }
   }
 
-  deleteTag(runId: string, key: string): void {
-    this.sqlite.transaction(() => {
-      this.activeRow(runId);
-      const info = this.sqlite.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.activeRow(runId);
+      const info = await this.db.run('DELETE FROM tags WHERE run_uuid = ? AND key = ?', [runId, key]);
       if (info.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
-    })();
+    });
   }
 
-  search(req: RunSearch): Page<Run> {
+  async search(req: RunSearch): Promise<Page<Run>> {
     if (!Number.isInteger(req.maxResults) || req.maxResults < 1) {
       throw invalidParameter(`Invalid value ${req.maxResults} for parameter 'max_results' supplied. It must be a positive integer`);
     }
@@ -156,15 +151,23 @@ export class RunStore {
       maxResults: req.maxResults,
       offset,
     });
-    const ids = (this.sqlite.prepare(sql).all(...params) as { run_uuid: string }[]).map((r) => r.run_uuid);
+    const ids = (await this.db.all<{ run_uuid: string }>(sql, params)).map((r) => r.run_uuid);
     return {
-      items: this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false }),
+      items: await this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false }),
       nextPageToken: ids.length > req.maxResults ? createPageToken(offset + req.maxResults) : undefined,
     };
   }
 
-  private setRunName(runId: string, runName: string): void {
-    this.sqlite.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(runName, runId);
-    this.upsertTag.run(runId, MLFLOW_RUN_NAME, runName);
+  private async setRunName(runId: string, runName: string): Promise<void> {
+    await this.db.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [runName, runId]);
+    await this.upsertTag(runId, MLFLOW_RUN_NAME, runName);
+  }
+
+  private upsertTag(runId: string, key: string, value: string): Promise<unknown> {
+    return this.db.run('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value', [
+      runId,
+      key,
+      value,
+    ]);
   }
 }

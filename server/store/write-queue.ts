@@ -7,19 +7,32 @@ import { performance } from 'node:perf_hooks';
 
 const SLICE_MS = 8;
 
-export class WriteQueue {
-  private readonly tasks: (() => void)[] = [];
+export interface WriteScheduler {
+  /** Runs `write` and resolves with its result (or rejects with its error). */
+  run<T>(write: () => Promise<T>): Promise<T>;
+}
+
+/** PostgreSQL: writes run concurrently on the pool; the database orders them. */
+export const concurrentWrites: WriteScheduler = { run: (write) => write() };
+
+/**
+ * SQLite: one write at a time, in arrival order. A write's statements settle synchronously, so
+ * awaiting one task runs it to the end inside this macrotask; after SLICE_MS the drain yields with
+ * setImmediate, and Node polls sockets and read-worker replies before the next slice.
+ */
+export class WriteQueue implements WriteScheduler {
+  private readonly tasks: (() => Promise<void>)[] = [];
   private head = 0;
   private scheduled = false;
 
-  /** Runs `write` after the writes queued before it; resolves with its result or rejects with its error. */
-  run<T>(write: () => T): Promise<T> {
+  run<T>(write: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.tasks.push(() => {
         try {
-          resolve(write());
+          return write().then(resolve, reject);
         } catch (e) {
           reject(e);
+          return Promise.resolve();
         }
       });
       if (!this.scheduled) {
@@ -29,9 +42,9 @@ export class WriteQueue {
     });
   }
 
-  private readonly drain = (): void => {
+  private readonly drain = async (): Promise<void> => {
     const end = performance.now() + SLICE_MS;
-    do this.tasks[this.head++]!();
+    do await this.tasks[this.head++]!();
     while (this.head < this.tasks.length && performance.now() < end);
     if (this.head < this.tasks.length) {
       setImmediate(this.drain);

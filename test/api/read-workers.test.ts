@@ -28,9 +28,9 @@ async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
 }
 
 /** The same job on the event loop, serialized as the endpoint would serialize it. */
-function onEventLoop(job: ReadJob): { status: number; body: string } {
+async function onEventLoop(job: ReadJob): Promise<{ status: number; body: string }> {
   try {
-    return { status: 200, body: JSON.stringify(executeReadJob(app.store, job)) };
+    return { status: 200, body: JSON.stringify(await executeReadJob(app.store, job)) };
   } catch (e) {
     if (!(e instanceof MlflowError)) throw e;
     return { status: e.statusCode, body: JSON.stringify(e.toJSON()) };
@@ -129,7 +129,7 @@ describe('read workers', () => {
     it(`${name}: the worker's answer is the event loop's, byte for byte`, async () => {
       const { method, url, body, job } = make();
       const viaWorker = await call(method, url, body);
-      const expected = onEventLoop(job);
+      const expected = await onEventLoop(job);
       expect(viaWorker.type).toMatch(/^application\/json/);
       expect({ status: viaWorker.status, body: viaWorker.body }).toEqual(expected);
     });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../server/store/db.js';
 import type { Metric } from '../../server/store/entities.js';
 import { MetricWriter } from '../../server/store/metric-writer.js';
+import { SqliteEngine } from '../../server/store/engine/sqlite.js';
 
 const RUN = '0123456789abcdef0123456789abcdef';
 let fast: Db;
@@ -71,9 +72,10 @@ afterEach(() => {
 });
 
 describe('MetricWriter', () => {
-  it('leaves the rows of one-by-one writes, over 300 random batches of every size', () => {
+  it('leaves the rows of one-by-one writes, over 300 random batches of every size', async () => {
     const random = rng(7);
-    const writer = new MetricWriter(fast.sqlite);
+    const engine = new SqliteEngine(fast.sqlite);
+    const writer = new MetricWriter(engine);
     for (let b = 0; b < 300; b++) {
       const size = [1, 3, 9, 10, 11, 99, 100, 101, 250, 1000][b % 10]!;
       const values = b % 3 === 0 ? TIES : VALUES;
@@ -84,7 +86,7 @@ describe('MetricWriter', () => {
         timestamp: Math.floor(random() * 3),
         step: Math.floor(random() * 3) + (b % 7 === 0 ? -1 : 0),
       }));
-      fast.sqlite.transaction(() => writer.write(RUN, batch))();
+      await engine.transaction(() => writer.write(RUN, batch));
       writeOneByOne(reference, batch);
     }
     const got = rows(fast);
