@@ -17,6 +17,8 @@ const SQLITE_ONLY = [
   'test/compat/ui-endpoints.test.ts',
   // Our trainer's models against scikit-learn's on abt.csv: no server, no store.
   'test/compat/trainer-quality.test.ts',
+  // The official client loading trainer models (pyfunc, mlflow models serve): about the model format.
+  'test/compat/trainer-pyfunc.test.ts',
 ];
 
 export default defineConfig({
