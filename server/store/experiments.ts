@@ -118,7 +118,7 @@ export class ExperimentStore {
       viewType: req.viewType,
       maxResults: req.maxResults,
       offset,
-    });
+    }, this.db.dialect);
     const ids = (await this.db.all<{ experiment_id: number }>(sql, params)).map((r) => r.experiment_id);
     const page = ids.slice(0, req.maxResults);
     const rows = await this.rowsByIds(page);

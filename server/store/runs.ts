@@ -150,7 +150,7 @@ export class RunStore {
       viewType: req.viewType,
       maxResults: req.maxResults,
       offset,
-    });
+    }, this.db.dialect);
     const ids = (await this.db.all<{ run_uuid: string }>(sql, params)).map((r) => r.run_uuid);
     return {
       items: await this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false }),

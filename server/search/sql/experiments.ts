@@ -6,7 +6,8 @@ import { invalidParameter } from '../../errors.js';
 import type { CompiledQuery, FilterClause, ViewType } from '../ast.js';
 import { parseExperimentFilter } from '../filters/experiments.js';
 import { parseOrderBy } from '../order-by.js';
-import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, type KeyValueTable, type Sql } from './fragments.js';
+import { sqliteDialect, type Dialect } from '../../store/engine/dialect.js';
+import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, trusted, type KeyValueTable, type Sql } from './fragments.js';
 
 export interface ExperimentSearchInput {
   readonly filter?: string | undefined;
@@ -39,22 +40,25 @@ const EXPERIMENT_TAGS: KeyValueTable = {
 
 const DEFAULT_ORDER_BY = ['creation_time DESC', 'experiment_id ASC'];
 
-function filterSql(clause: FilterClause, index: number): Sql {
-  if (clause.entity === 'tag') return keyValueSql(EXPERIMENT_TAGS, `t${index}`, clause);
+function filterSql(clause: FilterClause, index: number, d: Dialect): Sql {
+  if (clause.entity === 'tag') return keyValueSql(EXPERIMENT_TAGS, `t${index}`, clause, d);
   if (clause.valueType === 'null') throw invalidParameter(`IS NULL / IS NOT NULL is only supported for tags, not for attribute '${clause.key}'`);
   if (clause.key === 'experiment_id' && clause.valueType === 'list') {
     // Ids are validated integers; compare them as the INTEGER column holds them.
     return compareSql(experimentColumn(clause.key), { comparator: clause.comparator, value: clause.value.map(Number) });
   }
-  return compareSql(experimentColumn(clause.key), clause);
+  return compareSql(experimentColumn(clause.key), clause, d);
 }
 
-export function compileExperimentSearch(input: ExperimentSearchInput): CompiledQuery {
+export function compileExperimentSearch(input: ExperimentSearchInput, d: Dialect = sqliteDialect): CompiledQuery {
   const filters = parseExperimentFilter(input.filter);
   const orderBy = parseOrderBy('experiments', input.orderBy && input.orderBy.length > 0 ? input.orderBy : DEFAULT_ORDER_BY);
 
-  const where = [sql`experiments.lifecycle_stage IN ${lifecycleStages(input.viewType)}`, ...filters.map(filterSql)];
-  const order = orderBy.map((c) => (c.ascending ? experimentColumn(c.key) : sql`${experimentColumn(c.key)} DESC`));
+  const where = [sql`experiments.lifecycle_stage IN ${lifecycleStages(input.viewType)}`, ...filters.map((f, i) => filterSql(f, i, d))];
+  const text = (key: string) => trusted(key === 'name' ? d.textOrder : '');
+  const order = orderBy.map((c) =>
+    c.ascending ? sql`${experimentColumn(c.key)}${text(c.key)}${trusted(d.nullsAsc)}` : sql`${experimentColumn(c.key)}${text(c.key)} DESC${trusted(d.nullsDesc)}`,
+  );
   if (!orderBy.some((c) => c.key === 'experiment_id')) order.push(sql`experiments.experiment_id DESC`);
 
   const query = joinSql(

@@ -2,6 +2,7 @@
 // the `sql` tag binds every interpolated value as a `?` placeholder, so user values can never
 // become SQL text and placeholders can never drift out of order. Column and table names enter
 // only through `trusted`, from the compilers' fixed maps.
+import { sqliteDialect, type Dialect } from '../../store/engine/dialect.js';
 import type { FilterClause, ListClause, NumberClause, StringClause, ViewType } from '../ast.js';
 
 export type SqlValue = string | number;
@@ -53,17 +54,20 @@ export interface ValueComparison {
 }
 
 /**
- * `column <op> value` with MLflow's SQLite semantics: LIKE is case-sensitive because the
- * connection sets PRAGMA case_sensitive_like (as MLflow does), ILIKE is SQLAlchemy's
- * lower(x) LIKE lower(y), and = / != are plain binary comparisons.
+ * `column <op> value` with MLflow's SQLite semantics on every engine: LIKE is case-sensitive (the
+ * SQLite connection sets PRAGMA case_sensitive_like, as MLflow does; PostgreSQL's LIKE is), ILIKE is
+ * SQLAlchemy's lower(x) LIKE lower(y), `\` is an ordinary character (the dialect's likeEscape), and
+ * = / != are plain binary comparisons.
  */
-export function compareSql(column: Sql, { comparator, value }: ValueComparison): Sql {
+export function compareSql(column: Sql, { comparator, value }: ValueComparison, dialect: Dialect = sqliteDialect): Sql {
   if (typeof value !== 'string' && typeof value !== 'number') {
     if (comparator !== 'IN' && comparator !== 'NOT IN') throw new TypeError(`${comparator} takes a single value`);
     return sql`${column} ${trusted(comparator)} ${value}`;
   }
   if (comparator === 'IN' || comparator === 'NOT IN') throw new TypeError(`${comparator} takes a list`);
-  if (comparator === 'ILIKE') return sql`lower(${column}) LIKE lower(${value})`;
+  const escape = trusted(dialect.likeEscape);
+  if (comparator === 'ILIKE') return sql`lower(${column}) LIKE lower(${value})${escape}`;
+  if (comparator === 'LIKE') return sql`${column} LIKE ${value}${escape}`;
   return sql`${column} ${trusted(comparator)} ${value}`;
 }
 
@@ -98,12 +102,12 @@ export function column(alias: string, name: string): Sql {
  * EXISTS / NOT EXISTS over a key/value table: one primary-key probe per candidate row, where
  * MLflow inner-joins a filtered subquery; the two select the same rows.
  */
-export function keyValueSql(kv: KeyValueTable, alias: string, clause: FilterClause): Sql {
+export function keyValueSql(kv: KeyValueTable, alias: string, clause: FilterClause, dialect: Dialect = sqliteDialect): Sql {
   const head = sql`SELECT 1 FROM ${trusted(`${kv.table} ${alias}`)} WHERE ${column(alias, kv.childKey)} = ${trusted(kv.parentKey)} AND ${column(alias, kv.keyColumn)} = ${clause.key}`;
   if (clause.valueType === 'null') {
     return clause.comparator === 'IS NULL' ? sql`NOT EXISTS (${head})` : sql`EXISTS (${head})`;
   }
-  return sql`EXISTS (${head} AND ${compareSql(column(alias, kv.valueColumn), clause)})`;
+  return sql`EXISTS (${head} AND ${compareSql(column(alias, kv.valueColumn), clause, dialect)})`;
 }
 
 /** LIMIT max_results + 1 (the extra row tells the caller whether there is a next page). */

@@ -9,6 +9,7 @@ import type { CompiledQuery, FilterClause, OrderByClause, ViewType } from '../as
 import { parseExperimentId } from '../filters/experiments.js';
 import { parseRunFilterSyntax, validateRunClauses } from '../filters/runs.js';
 import { parseOrderBy } from '../order-by.js';
+import { sqliteDialect, type Dialect } from '../../store/engine/dialect.js';
 import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, trusted, type KeyValueTable, type Sql } from './fragments.js';
 
 export interface RunSearchInput {
@@ -47,9 +48,9 @@ const CHILD_TABLES: Readonly<Record<'metric' | 'parameter' | 'tag', KeyValueTabl
 const MLFLOW_RUN_NAME = 'mlflow.runName';
 const MLFLOW_DATASET_CONTEXT = 'mlflow.data.context';
 
-function metricSql(clause: FilterClause, alias: string): Sql {
+function metricSql(clause: FilterClause, alias: string, d: Dialect): Sql {
   if (clause.valueType !== 'number') throw invalidParameter(`Expected numeric value type for metric. Found ${String(clause.value)}`);
-  const value = compareSql(column(alias, 'value'), clause);
+  const value = compareSql(column(alias, 'value'), clause, d);
   const isNan = column(alias, 'is_nan');
   // MLflow stores a NaN metric as value 0 with is_nan set: NaN satisfies only "!=", and the
   // placeholder 0 must satisfy nothing (sqlalchemy_store._get_sqlalchemy_filter_clauses).
@@ -57,34 +58,34 @@ function metricSql(clause: FilterClause, alias: string): Sql {
   return sql`EXISTS (SELECT 1 FROM ${trusted(`latest_metrics ${alias}`)} WHERE ${column(alias, 'run_uuid')} = runs.run_uuid AND ${column(alias, 'key')} = ${clause.key} AND ${nanAware})`;
 }
 
-function datasetSql(clause: FilterClause, alias: string): Sql {
+function datasetSql(clause: FilterClause, alias: string, d: Dialect): Sql {
   if (clause.valueType === 'null' || clause.valueType === 'number') throw invalidParameter('Expected a quoted string value for dataset attributes.');
   const input = `${alias}i`;
   const link = sql`SELECT 1 FROM ${trusted(`inputs ${input} JOIN datasets ${alias}`)} ON ${column(alias, 'dataset_uuid')} = ${column(input, 'source_id')} WHERE ${column(input, 'destination_type')} = 'RUN' AND ${column(input, 'destination_id')} = runs.run_uuid AND ${column(input, 'source_type')} = 'DATASET'`;
   if (clause.key === 'context') {
     const tag = `${alias}t`;
-    const tagMatch = sql`SELECT 1 FROM ${trusted(`input_tags ${tag}`)} WHERE ${column(tag, 'input_uuid')} = ${column(input, 'input_uuid')} AND ${column(tag, 'name')} = ${MLFLOW_DATASET_CONTEXT} AND ${compareSql(column(tag, 'value'), clause)}`;
+    const tagMatch = sql`SELECT 1 FROM ${trusted(`input_tags ${tag}`)} WHERE ${column(tag, 'input_uuid')} = ${column(input, 'input_uuid')} AND ${column(tag, 'name')} = ${MLFLOW_DATASET_CONTEXT} AND ${compareSql(column(tag, 'value'), clause, d)}`;
     return sql`EXISTS (${link} AND EXISTS (${tagMatch}))`;
   }
-  return sql`EXISTS (${link} AND ${compareSql(column(alias, clause.key === 'digest' ? 'digest' : 'name'), clause)})`;
+  return sql`EXISTS (${link} AND ${compareSql(column(alias, clause.key === 'digest' ? 'digest' : 'name'), clause, d)})`;
 }
 
-function filterSql(clause: FilterClause, index: number): Sql {
+function filterSql(clause: FilterClause, index: number, d: Dialect): Sql {
   const alias = `f${index}`;
   switch (clause.entity) {
     case 'attribute':
       if (clause.valueType === 'null') throw invalidParameter('IS NULL / IS NOT NULL is only supported for tags and params');
       // attributes.run_name means the mlflow.runName tag: the runs.name column is empty for runs
       // logged by MLflow <= 1.29 (sqlalchemy_store._get_sqlalchemy_filter_clauses).
-      if (clause.key === 'run_name') return keyValueSql(CHILD_TABLES.tag, alias, { ...clause, key: MLFLOW_RUN_NAME });
-      return compareSql(runColumn(clause.key), clause);
+      if (clause.key === 'run_name') return keyValueSql(CHILD_TABLES.tag, alias, { ...clause, key: MLFLOW_RUN_NAME }, d);
+      return compareSql(runColumn(clause.key), clause, d);
     case 'metric':
-      return metricSql(clause, alias);
+      return metricSql(clause, alias, d);
     case 'parameter':
     case 'tag':
-      return keyValueSql(CHILD_TABLES[clause.entity], alias, clause);
+      return keyValueSql(CHILD_TABLES[clause.entity], alias, clause, d);
     case 'dataset':
-      return datasetSql(clause, alias);
+      return datasetSql(clause, alias, d);
   }
 }
 
@@ -94,7 +95,12 @@ interface SortColumn {
   readonly rank?: Sql;
   readonly value: Sql;
   readonly ascending: boolean;
+  /** Text values sort in byte order on every engine (the dialect's textOrder). */
+  readonly text: boolean;
 }
+
+/** runs columns that hold text. */
+const TEXT_COLUMNS = new Set(['run_id', 'run_name', 'user_id', 'status', 'artifact_uri']);
 
 function sortColumn(clause: OrderByClause, index: number): SortColumn {
   const { ascending } = clause;
@@ -102,7 +108,8 @@ function sortColumn(clause: OrderByClause, index: number): SortColumn {
     const value = runColumn(clause.key);
     // SQLite already sorts NULLs last when descending; without the rank, the UI's default
     // `attributes.start_time DESC` walks index_runs_experiment_start instead of sorting.
-    return ascending ? { rank: sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`, value, ascending } : { value, ascending };
+    const text = TEXT_COLUMNS.has(clause.key);
+    return ascending ? { rank: sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`, value, ascending, text } : { value, ascending, text };
   }
   if (clause.entity === 'dataset') throw invalidParameter("Invalid identifier type 'dataset'");
   const alias = `o${index}`;
@@ -113,10 +120,10 @@ function sortColumn(clause: OrderByClause, index: number): SortColumn {
     clause.entity === 'metric'
       ? sql`CASE WHEN ${column(alias, 'is_nan')} = 1 THEN 1 WHEN ${value} IS NULL THEN 2 ELSE 0 END`
       : sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`;
-  return { join, rank, value, ascending };
+  return { join, rank, value, ascending, text: clause.entity !== 'metric' };
 }
 
-export function compileRunSearch(input: RunSearchInput): CompiledQuery {
+export function compileRunSearch(input: RunSearchInput, d: Dialect = sqliteDialect): CompiledQuery {
   // The order MLflow validates in decides which error a doubly-wrong request gets.
   const syntax = parseRunFilterSyntax(input.filter);
   const orderBy = parseOrderBy('runs', input.orderBy);
@@ -125,13 +132,15 @@ export function compileRunSearch(input: RunSearchInput): CompiledQuery {
 
   const sorts = orderBy.map(sortColumn);
   const where = [
-    experimentIds.length > 0 ? sql`runs.experiment_id IN ${experimentIds}` : sql`0`,
+    experimentIds.length > 0 ? sql`runs.experiment_id IN ${experimentIds}` : sql`1 = 0`,
     sql`runs.lifecycle_stage IN ${lifecycleStages(input.viewType)}`,
-    ...filters.map(filterSql),
+    ...filters.map((f, i) => filterSql(f, i, d)),
   ];
-  const order = sorts.flatMap((s) => [...(s.rank ? [s.rank] : []), s.ascending ? s.value : sql`${s.value} DESC`]);
-  if (!orderBy.some((c) => c.entity === 'attribute' && c.key === 'start_time')) order.push(sql`runs.start_time DESC`);
-  order.push(sql`runs.run_uuid`);
+  // Without a rank, a DESC key relies on NULLs sorting last (SQLite's order; the dialect says so elsewhere).
+  const key = (s: SortColumn) => sql`${s.value}${trusted(s.text ? d.textOrder : '')}${trusted(s.ascending ? '' : ` DESC${s.rank ? '' : d.nullsDesc}`)}`;
+  const order = sorts.flatMap((s) => [...(s.rank ? [s.rank] : []), key(s)]);
+  if (!orderBy.some((c) => c.entity === 'attribute' && c.key === 'start_time')) order.push(sql`runs.start_time DESC${trusted(d.nullsDesc)}`);
+  order.push(sql`runs.run_uuid${trusted(d.textOrder)}`);
 
   const query = joinSql(
     [

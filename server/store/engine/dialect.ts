@@ -16,6 +16,12 @@ export interface Dialect {
    * `ESCAPE ''` makes PostgreSQL match SQLite (and MLflow on SQLite): `\` is an ordinary character.
    */
   readonly likeEscape: string;
+  /**
+   * Appended to an ORDER BY key to sort NULLs as SQLite does (and MLflow on SQLite): first when
+   * ascending, last when descending. PostgreSQL's default is the opposite.
+   */
+  readonly nullsAsc: string;
+  readonly nullsDesc: string;
   /** Appended to a text ORDER BY key: byte order on both (SQLite BINARY; PostgreSQL "C" collation). */
   readonly textOrder: string;
   /**
@@ -31,6 +37,8 @@ export const sqliteDialect: Dialect = {
   jsonValues: () => '(SELECT value FROM json_each(?))',
   rowOrder: (alias) => `${alias}.rowid`,
   likeEscape: '',
+  nullsAsc: '',
+  nullsDesc: '',
   textOrder: '',
   forUpdate: '',
 };
@@ -41,6 +49,8 @@ export const postgresDialect: Dialect = {
   jsonValues: (cast) => (cast ? `(SELECT value::${cast === 'integer' ? 'bigint' : cast} FROM json_array_elements_text(?::json))` : '(SELECT value FROM json_array_elements_text(?::json))'),
   rowOrder: (alias) => `${alias}.ctid`,
   likeEscape: " ESCAPE ''",
+  nullsAsc: ' NULLS FIRST',
+  nullsDesc: ' NULLS LAST',
   textOrder: ' COLLATE "C"',
   forUpdate: ' FOR UPDATE',
 };
