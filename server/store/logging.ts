@@ -37,8 +37,20 @@ export class RunLogging {
     this.selectParams = `SELECT key, value FROM params WHERE run_uuid = ? AND key IN ${db.dialect.jsonValues()}`;
   }
 
-  private insertParam(runId: string, key: string, value: string): Promise<unknown> {
-    return this.db.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', [runId, key, value]);
+  /**
+   * The caller checked that the key is new; another replica may have logged it since. The same value
+   * is then a no-op (as when it was there before), another value MLflow's refusal.
+   */
+  private async insertParam(runId: string, key: string, value: string): Promise<void> {
+    const { changes } = await this.db.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [runId, key, value]);
+    if (changes > 0) return;
+    const existing = await this.db.get<Tag>(this.selectParams, [runId, JSON.stringify([key])]);
+    if (existing && existing.value !== value) {
+      throw invalidParameter(
+        `Changing param values is not allowed. Param with key='${key}' was already logged with value='${existing.value}' ` +
+          `for run ID='${runId}'. Attempted logging new value '${value}'.`,
+      );
+    }
   }
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
