@@ -10,8 +10,7 @@ import { metricRoutes } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { loggedModelRoutes } from './routes/logged-models.js';
 import { artifactProxyRoutes, artifactReadRoutes, type ArtifactRouteDeps } from './routes/artifacts.js';
-import { ArtifactResolver } from './artifacts/locations.js';
-import { LocalArtifactStore } from './artifacts/local-store.js';
+import { checkS3Destination, openArtifactResolver } from './artifacts/open.js';
 import { uiRoutes } from './routes/ui.js';
 import { registryRoutes } from './routes/registry.js';
 import { openRegistryStore } from './store/registry/index.js';
@@ -56,6 +55,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   registerSecurity(app, config);
+  // A local directory or an S3 prefix, by the destination's scheme; a missing bucket refuses the start.
+  const artifactResolver = await openArtifactResolver(config);
+  await checkS3Destination(artifactResolver);
+  app.addHook('onClose', async () => artifactResolver.s3?.close());
   const store = openTrackingStore(config.dbFile, config.defaultArtifactRoot);
   app.decorate('store', store);
   app.decorate('config', config);
@@ -103,16 +106,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const artifactDeps: ArtifactRouteDeps = {
     store,
     loggedModels: store.loggedModels,
-    resolver: new ArtifactResolver(new LocalArtifactStore(config.artifactsDestination), config.serveArtifacts, [
-      config.defaultArtifactRoot,
-      ...config.allowedArtifactRoots,
-    ]),
+    resolver: artifactResolver,
     modelVersionUri: (name, version) => registry.modelVersions.getDownloadUri(name, version),
   };
 
   // Temporary files of uploads a crash cut off: removed in the background once the server listens.
   const startedAt = Date.now();
   app.addHook('onListen', async () => {
+    // S3 leaves no temporary objects: an unfinished multipart upload is aborted, and never visible.
+    if (/^s3:/i.test(config.artifactsDestination)) return;
     void sweepStaleUploads(config.artifactsDestination, startedAt).then(
       (removed) => removed > 0 && app.log.info({ removed }, 'removed temporary files of interrupted uploads'),
       () => {},

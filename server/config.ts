@@ -2,16 +2,19 @@
 // typed Config. Everything defaults under ./mlruns so a fresh checkout needs no setup.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isPostgresUri, parsePgUri, redactPgUri } from './store/engine/pg-uri.js';
 
 export interface Config {
   host: string;
   port: number;
   backendStoreUri: string;
-  /** Filesystem path of the SQLite database (from backendStoreUri). */
+  /** Filesystem path of the SQLite database (from backendStoreUri); '' on PostgreSQL. */
   dbFile: string;
+  /** The metadata engine backendStoreUri names. */
+  backend: Backend;
   /** Root for new experiments' artifact locations, e.g. `mlflow-artifacts:/` or an absolute path. */
   defaultArtifactRoot: string;
-  /** Where proxied artifacts are stored on disk. */
+  /** Where proxied artifacts are stored: an absolute directory or `s3://bucket/prefix`. */
   artifactsDestination: string;
   serveArtifacts: boolean;
   /** '' or '/prefix' (leading slash, no trailing slash). */
@@ -53,7 +56,7 @@ export const SERVER_FLAGS = {
   'backend-store-uri': {
     type: 'string',
     env: 'MLFLOW_BACKEND_STORE_URI',
-    help: 'Metadata store, sqlite:///path/to/mlflow.db (default sqlite:///mlruns/mlflow.db).',
+    help: 'Metadata store: sqlite:///path/to/mlflow.db (default sqlite:///mlruns/mlflow.db) or postgresql://user:password@host:port/database (PG* variables as libpq).',
   },
   'default-artifact-root': {
     type: 'string',
@@ -63,7 +66,7 @@ export const SERVER_FLAGS = {
   'artifacts-destination': {
     type: 'string',
     env: 'MLFLOW_ARTIFACTS_DESTINATION',
-    help: 'Directory where proxied artifacts are stored (default ./mlruns/artifacts).',
+    help: 'Directory or s3://bucket/prefix where proxied artifacts are stored (default ./mlruns/artifacts); S3 reads MLFLOW_S3_ENDPOINT_URL and AWS_*.',
   },
   'serve-artifacts': { type: 'boolean', env: 'MLFLOW_SERVE_ARTIFACTS', help: 'Proxy artifact uploads and downloads (default on).' },
   'no-serve-artifacts': { type: 'boolean', help: 'Disable the artifact proxy.' },
@@ -107,6 +110,26 @@ export const SERVER_FLAGS = {
 
 export class ConfigError extends Error {}
 
+export type Backend = { kind: 'sqlite'; file: string } | { kind: 'postgres'; uri: string };
+
+/** sqlite:///… → the SQLite file; postgresql:// (and SQLAlchemy's spellings) → PostgreSQL, checked here. */
+export function backendFromUri(uri: string, env: NodeJS.ProcessEnv = process.env): Backend {
+  if (isPostgresUri(uri)) {
+    try {
+      parsePgUri(uri, env);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+    return { kind: 'postgres', uri };
+  }
+  if (!/^sqlite:/i.test(uri)) {
+    throw new ConfigError(
+      `Unsupported --backend-store-uri '${redactPgUri(uri)}': Minflow stores metadata in SQLite (sqlite:///path/to/mlflow.db) or PostgreSQL (postgresql://user:password@host:port/database)`,
+    );
+  }
+  return { kind: 'sqlite', file: sqlitePathFromUri(uri) };
+}
+
 
 /** sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy URLs spell them. */
 export function sqlitePathFromUri(uri: string): string {
@@ -127,6 +150,11 @@ function normalisePrefix(prefix: string | undefined): string {
     throw new ConfigError("--static-prefix must begin with a '/' and must not end with a '/', e.g. /mlflow");
   }
   return prefix;
+}
+
+/** An artifact location flag: `s3://bucket/prefix` as given, anything else a local directory. */
+function localOrS3(value: string): string {
+  return /^s3:\/\//i.test(value) ? value : path.resolve(value);
 }
 
 function envBool(value: string | undefined): boolean | undefined {
@@ -153,7 +181,8 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const port = Number(str('port') ?? '5000');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`Invalid --port '${str('port')}'`);
   const backendStoreUri = str('backend-store-uri') ?? 'sqlite:///mlruns/mlflow.db';
-  const artifactsDestination = path.resolve(str('artifacts-destination') ?? 'mlruns/artifacts');
+  const backend = backendFromUri(backendStoreUri, env);
+  const artifactsDestination = localOrS3(str('artifacts-destination') ?? 'mlruns/artifacts');
   const serveArtifacts = values['no-serve-artifacts']
     ? false
     : ((values['serve-artifacts'] as boolean | undefined) ?? envBool(env.MLFLOW_SERVE_ARTIFACTS) ?? true);
@@ -171,7 +200,8 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     host: str('host') ?? '127.0.0.1',
     port,
     backendStoreUri,
-    dbFile: sqlitePathFromUri(backendStoreUri),
+    dbFile: backend.kind === 'sqlite' ? backend.file : '',
+    backend,
     defaultArtifactRoot,
     artifactsDestination,
     serveArtifacts,
@@ -185,7 +215,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     corsAllowedOrigins: commaList(str('cors-allowed-origins')),
     xFrameOptions: (str('x-frame-options') ?? 'SAMEORIGIN').toUpperCase(),
     requestIdleTimeoutMs: Math.round(idleSeconds * 1000),
-    allowedArtifactRoots: commaList(str('allowed-artifact-roots')).map((d) => path.resolve(d)),
+    allowedArtifactRoots: commaList(str('allowed-artifact-roots')).map(localOrS3),
     help: values.help === true,
   };
 }
@@ -213,6 +243,9 @@ export function makeConfig(overrides: Partial<Config> & { dbFile: string; artifa
     host: '127.0.0.1',
     port: 0,
     backendStoreUri: `sqlite:///${overrides.dbFile}`,
+    backend: overrides.backendStoreUri && isPostgresUri(overrides.backendStoreUri)
+      ? { kind: 'postgres', uri: overrides.backendStoreUri }
+      : { kind: 'sqlite', file: overrides.dbFile },
     defaultArtifactRoot: 'mlflow-artifacts:/',
     serveArtifacts: true,
     staticPrefix: '',

@@ -17,7 +17,17 @@ export async function runServer(argv: string[]): Promise<void> {
     process.stdout.write(`${serverHelp()}\n`);
     return;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (e) {
+    // A refusal found while opening the stores (e.g. a missing S3 bucket): said plainly, no stack.
+    if (e instanceof ConfigError) {
+      process.stderr.write(`minflow server: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -5,10 +5,13 @@
 // directories the server was given (the artifacts destination, a local default artifact root,
 // --allowed-artifact-roots). MLflow serves any local path an experiment names; a client that can
 // create experiments could then make the server read and write anywhere it may.
+// `s3://bucket/prefix` roots follow the same rule: only inside the S3 roots the server was given
+// (s3-roots.ts), never any bucket its credentials happen to reach.
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
 import { ConfinedLocalStore, isInsideDir, outsideRootsError } from './confined-store.js';
-import type { LocalArtifactStore } from './local-store.js';
+import { LocalArtifactStore } from './local-store.js';
+import type { S3Roots } from './s3-roots.js';
 import type { ArtifactStore } from './store.js';
 
 export interface ArtifactLocation {
@@ -43,19 +46,30 @@ function decodeOrRefuse(text: string, uri: string): string {
   }
 }
 
+export function outsideS3RootsError(uri: string): MlflowError {
+  return new MlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Minflow does not serve artifacts at '${uri}': S3 artifact locations must lie inside the server's S3 roots ` +
+      '(--artifacts-destination, --default-artifact-root, --allowed-artifact-roots)',
+  );
+}
+
 export class ArtifactResolver {
   private readonly localStores = new Map<string, ConfinedLocalStore>();
   /** Directories local artifact URIs may point into: the destination and the allowed local roots. */
   private readonly allowedDirs: string[];
 
   constructor(
-    readonly destination: LocalArtifactStore,
+    /** Where proxied artifacts live: a local directory or an S3 prefix. */
+    readonly destination: ArtifactStore,
     readonly serveArtifacts: boolean,
     /** More local directories artifact URIs may point into (URIs and paths; non-local ones are ignored). */
     allowedLocalRoots: readonly string[] = [],
+    /** The S3 prefixes `s3://` artifact URIs may point into; null when the server has no S3 root. */
+    readonly s3: S3Roots | null = null,
   ) {
     const extra = allowedLocalRoots.map(localArtifactPath).filter((root): root is string => root !== null);
-    this.allowedDirs = [...new Set([destination.root, ...extra])];
+    this.allowedDirs = [...new Set([...(destination instanceof LocalArtifactStore ? [destination.root] : []), ...extra])];
   }
 
   /** Whether `uri` is served through the artifact proxy (MLflow's _is_servable_proxied_run_artifact_root). */
@@ -81,6 +95,11 @@ export class ArtifactResolver {
       if (i < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The artifact URI '${uri}' is not served by this server`);
       return { store: this.destination, base: joinArtifactPath(decodeOrRefuse(pathname.slice(i + PROXY_PATH.length), uri)) };
     }
+    if (/^s3:/i.test(uri)) {
+      const location = this.s3?.resolve(uri);
+      if (!location) throw outsideS3RootsError(uri);
+      return location;
+    }
     const local = localArtifactPath(uri);
     if (local !== null) {
       let store = this.localStores.get(local);
@@ -93,7 +112,7 @@ export class ArtifactResolver {
     }
     throw new MlflowError(
       'NOT_IMPLEMENTED',
-      `Minflow cannot read artifacts at '${uri}': only proxied (mlflow-artifacts:) and local file roots are served`,
+      `Minflow cannot read artifacts at '${uri}': only proxied (mlflow-artifacts:), s3:// and local file roots are served`,
     );
   }
 

@@ -1,5 +1,5 @@
 // The artifact store seen by routes: a tree of files addressed by relative POSIX paths. The local
-// store below is the only one today; an S3-compatible one can implement the same interface.
+// store and the S3 store (s3-store.ts) implement it with the same semantics.
 import type { Readable } from 'node:stream';
 
 export interface ArtifactFileInfo {
@@ -27,4 +27,39 @@ export interface ArtifactStore {
   write(path: string, body: Readable, maxBytes?: number, refuseEmpty?: () => Error): Promise<number>;
   /** Deletes a file or a directory tree; a missing path is not an error. */
   delete(path: string): Promise<void>;
+}
+
+/** One presigned part URL of a multipart upload (MLflow's MultipartUploadCredential). */
+export interface MultipartUploadCredential {
+  url: string;
+  part_number: number;
+  headers: Record<string, string>;
+}
+
+export interface MultipartPart {
+  part_number: number;
+  etag: string;
+}
+
+/** MLflow's PresignedDownloadUrlResponse. */
+export interface PresignedDownload {
+  url: string;
+  headers: Record<string, string>;
+  file_size?: number;
+}
+
+/**
+ * Stores that take MLflow's proxied multipart uploads (the client PUTs parts straight to presigned
+ * URLs; the server creates, completes and aborts) and presigned downloads. `dir` is the artifact
+ * directory, `localFile` the client's file path, whose basename names the artifact.
+ */
+export interface MultipartArtifactStore extends ArtifactStore {
+  createMultipartUpload(dir: string, localFile: string, numParts: number): Promise<{ upload_id: string; credentials: MultipartUploadCredential[] }>;
+  completeMultipartUpload(dir: string, localFile: string, uploadId: string, parts: MultipartPart[]): Promise<void>;
+  abortMultipartUpload(dir: string, localFile: string, uploadId: string): Promise<void>;
+  presignedDownload(path: string): Promise<PresignedDownload>;
+}
+
+export function supportsMultipart(store: ArtifactStore): store is MultipartArtifactStore {
+  return typeof (store as Partial<MultipartArtifactStore>).createMultipartUpload === 'function';
 }

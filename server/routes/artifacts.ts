@@ -1,12 +1,13 @@
-// Artifact routes: the proxy (MlflowArtifactsService: PUT/GET/DELETE/list, mpu and presigned answered as
-// MLflow answers them for a local store) and the reads of a run's, a logged model's and a model version's
-// artifacts that the client and the UI make. Bodies stream straight between socket and disk.
+// Artifact routes: the proxy (MlflowArtifactsService: PUT/GET/DELETE/list; mpu and presigned mapped onto
+// S3 multipart and presigned URLs for an S3 destination, NOT_IMPLEMENTED for a local one, as MLflow
+// answers) and the reads of a run's, a logged model's and a model version's artifacts that the client
+// and the UI make. Bodies stream straight between socket and the store.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MlflowError, invalidParameter } from '../errors.js';
 import { joinArtifactPath, type ArtifactResolver } from '../artifacts/locations.js';
 import { validatePathIsSafe } from '../artifacts/safe-path.js';
 import { sendArtifact } from '../artifacts/send.js';
-import type { ArtifactFileInfo } from '../artifacts/store.js';
+import { supportsMultipart, type ArtifactFileInfo, type MultipartPart } from '../artifacts/store.js';
 import type { MessageSpec } from '../protocol/fields.js';
 import { readMessage } from '../protocol/request.js';
 import type { TrackingStore } from '../store/index.js';
@@ -49,6 +50,24 @@ const ListArtifacts = {
 const ListLoggedModelArtifacts = { artifact_directory_path: { type: 'string' }, page_token: { type: 'string' } } as const satisfies MessageSpec;
 const ListProxied = { path: { type: 'string' } } as const satisfies MessageSpec;
 const MultipartRequest = { path: { type: 'string', required: true }, num_parts: { type: 'int64' }, upload_id: { type: 'string' } } as const satisfies MessageSpec;
+
+/** The `parts` of a complete-multipart request: [{part_number, etag}], required as MLflow's schema has it. */
+function multipartParts(body: unknown): MultipartPart[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' && body !== '' ? body : '{}');
+  } catch {
+    throw invalidParameter('Malformed JSON in the request body');
+  }
+  const parts = (parsed as { parts?: unknown } | null)?.parts;
+  if (!Array.isArray(parts)) throw invalidParameter("Missing value for required parameter 'parts'.");
+  return parts.map((p: unknown) => {
+    const part = p as { part_number?: unknown; etag?: unknown } | null;
+    const number = Number(part?.part_number);
+    if (!Number.isInteger(number) || number < 1) throw invalidParameter(`Invalid part_number in parts: ${JSON.stringify(part?.part_number)}`);
+    return { part_number: number, etag: typeof part?.etag === 'string' ? part.etag : '' };
+  });
+}
 
 /** Reads a small JSON body by hand: this plugin leaves bodies unparsed so PUTs can stream. */
 async function readSmallBody(req: FastifyRequest, limit = 1024 * 1024): Promise<string> {
@@ -111,20 +130,41 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
       return sendJson(reply, {});
     });
 
-    for (const action of ['create', 'complete', 'abort']) {
+    for (const action of ['create', 'complete', 'abort'] as const) {
       app.post(`${base}/mlflow-artifacts/mpu/${action}/*`, async (req, reply) => {
         if (guard(reply, req)) return reply;
-        validatePathIsSafe(wildcard(req));
+        const dir = validatePathIsSafe(wildcard(req));
         req.body = await readSmallBody(req);
-        readMessage(req, MultipartRequest);
-        throw new MlflowError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
+        const m = readMessage(req, MultipartRequest);
+        // An S3 destination takes MLflow's multipart uploads (S3ArtifactRepository is a MultipartUploadMixin).
+        if (!supportsMultipart(destination)) {
+          throw new MlflowError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
+        }
+        if (action === 'create') {
+          const created = await destination.createMultipartUpload(dir, m.path!, m.num_parts ?? 1);
+          return sendJson(reply, {
+            upload_id: created.upload_id,
+            credentials: created.credentials.map((c) => (Object.keys(c.headers).length > 0 ? c : { url: c.url, part_number: c.part_number })),
+          });
+        }
+        if (!m.upload_id) throw invalidParameter("Missing value for required parameter 'upload_id'.");
+        if (action === 'abort') await destination.abortMultipartUpload(dir, m.path!, m.upload_id);
+        else await destination.completeMultipartUpload(dir, m.path!, m.upload_id, multipartParts(req.body));
+        return sendJson(reply, {});
       });
     }
 
     app.get(`${base}/mlflow-artifacts/presigned/*`, async (req, reply) => {
       if (guard(reply, req)) return reply;
-      validatePathIsSafe(wildcard(req));
-      throw new MlflowError('NOT_IMPLEMENTED', 'Multipart download is not supported for the current artifact repository');
+      const path = validatePathIsSafe(wildcard(req));
+      if (!supportsMultipart(destination)) {
+        throw new MlflowError('NOT_IMPLEMENTED', 'Multipart download is not supported for the current artifact repository');
+      }
+      const presigned = await destination.presignedDownload(path);
+      const body: Record<string, unknown> = { url: presigned.url };
+      if (Object.keys(presigned.headers).length > 0) body.headers = presigned.headers;
+      if (presigned.file_size !== undefined) body.file_size = presigned.file_size;
+      return sendJson(reply, body);
     });
   }
 
