@@ -21,6 +21,10 @@ const SQLITE_ONLY = [
   'test/compat/trainer-pyfunc.test.ts',
 ];
 
+// The AWS SDK warns, once per process, that its 2027 releases will need Node 22: in every server the
+// tests start and every worker. Off in tests (main process, workers, and the processes they spawn).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export default defineConfig({
   test: {
     testTimeout: 120_000,

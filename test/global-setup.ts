@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { testBackendKind, type TestS3 } from './helpers/backend.js';
+import { startSeaweed, type Seaweed } from './helpers/seaweedfs.js';
 import { ROOT, VENV, VENV_PYTHON, builtCli } from './helpers/paths.js';
 
 function ensureVenv(): void {
@@ -28,9 +29,6 @@ function ensureVenv(): void {
   fs.writeFileSync(stamp, wanted);
 }
 
-/** The region MLflow's boto3 client and ours sign with; SeaweedFS accepts any. */
-const REGION = 'us-east-1';
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   builtCli();
   ensureVenv();
@@ -42,16 +40,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // `weed server -s3` on loopback ports of its own, with a fresh bucket. If it cannot start, the
   // postgres project's files fail with its message (test/helpers/backend.ts) while the sqlite
   // project's results still count.
-  let weed: Awaited<ReturnType<typeof import('./helpers/seaweedfs.js').startSeaweed>>;
+  let weed: Seaweed;
   try {
-    const { startSeaweed } = await import('./helpers/seaweedfs.js');
     weed = await startSeaweed();
   } catch (e) {
     project.provide('minflowS3', null);
     project.provide('minflowS3Error', `SeaweedFS did not start for the ${project.name} project: ${(e as Error).message}`);
     return;
   }
-  const s3: TestS3 = { endpoint: weed.endpoint, accessKey: weed.accessKey, secretKey: weed.secretKey, bucket: weed.bucket, region: REGION };
+  const s3: TestS3 = { endpoint: weed.endpoint, accessKey: weed.accessKey, secretKey: weed.secretKey, bucket: weed.bucket, region: weed.region };
   process.stdout.write(`[setup] ${project.name}: SeaweedFS S3 at ${s3.endpoint}, bucket ${s3.bucket}\n`);
   project.provide('minflowS3', s3);
   project.provide('minflowS3Error', null);
