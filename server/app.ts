@@ -59,7 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const artifactResolver = await openArtifactResolver(config);
   await checkS3Destination(artifactResolver);
   app.addHook('onClose', async () => artifactResolver.s3?.close());
-  const store = openTrackingStore(config.dbFile, config.defaultArtifactRoot);
+  const store = await openTrackingStore(config);
   app.decorate('store', store);
   app.decorate('config', config);
   app.addHook('onClose', async () => store.close());
@@ -98,7 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   registerOpenApi(app, config);
 
-  const registry = openRegistryStore(store.db.sqlite, {
+  const registry = openRegistryStore(store.db, {
     runs: store.runs,
     loggedModels: store.loggedModels,
     trustedArtifactRoots: [config.defaultArtifactRoot, config.artifactsDestination],

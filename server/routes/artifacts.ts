@@ -15,7 +15,7 @@ import type { LoggedModelStore } from '../store/logged-models.js';
 import { endpoint, sendJson } from './endpoint.js';
 
 /** Resolves a registered model version to its artifact URI (the registry's get-download-uri). */
-export type ModelVersionUriResolver = (name: string, version: string) => string;
+export type ModelVersionUriResolver = (name: string, version: string) => Promise<string>;
 
 export interface ArtifactRouteDeps {
   store: TrackingStore;
@@ -176,7 +176,7 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
     const path = validatePathIsSafe(q.path);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > UI_UPLOAD_LIMIT) throw invalidParameter('Artifact size is too large. Max size is 10MB.');
-    const run = deps.store.runs.get(q.run_uuid);
+    const run = (await deps.store.runs.get(q.run_uuid));
     const location = deps.resolver.resolve(run.info.artifactUri ?? '');
     try {
       await location.store.write(joinArtifactPath(location.base, path), req.raw, UI_UPLOAD_LIMIT, () =>
@@ -215,7 +215,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
   endpoint(app, 'GET', '/mlflow/artifacts/list', ListArtifacts, async (req) => {
     const m = readMessage(req, ListArtifacts);
     if (m.path !== undefined) validatePathIsSafe(m.path);
-    const run = deps.store.runs.get(m.run_id!);
+    const run = (await deps.store.runs.get(m.run_id!));
     const uri = run.info.artifactUri ?? '';
     const files = await listUnder(uri, m.path);
     const body: Record<string, unknown> = { root_uri: uri };
@@ -227,7 +227,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     const { model_id } = req.params as { model_id: string };
     const m = readMessage(req, ListLoggedModelArtifacts);
     if (m.artifact_directory_path !== undefined) validatePathIsSafe(m.artifact_directory_path);
-    const model = deps.loggedModels.get(model_id);
+    const model = (await deps.loggedModels.get(model_id));
     const files = await listUnder(model.artifactLocation, m.artifact_directory_path || undefined);
     const body: Record<string, unknown> = { root_uri: model.artifactLocation };
     if (files.length > 0) body.files = files;
@@ -239,7 +239,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     const file = query(req).artifact_file_path;
     if (!file) throw new MlflowError('BAD_REQUEST', 'Request must include the "artifact_file_path" query parameter.');
     const path = validatePathIsSafe(file);
-    const model = deps.loggedModels.get(model_id);
+    const model = (await deps.loggedModels.get(model_id));
     const location = resolver.resolve(model.artifactLocation);
     return sendArtifact(reply, await location.store.read(joinArtifactPath(location.base, path)), path);
   });
@@ -250,7 +250,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     const runId = q.run_id || q.run_uuid;
     if (q.path === undefined) throw invalidParameter("Missing value for required parameter 'path'.");
     const path = validatePathIsSafe(q.path);
-    const run = deps.store.runs.get(runId ?? '');
+    const run = (await deps.store.runs.get(runId ?? ''));
     const location = resolver.resolve(run.info.artifactUri ?? '');
     return sendArtifact(reply, await location.store.read(joinArtifactPath(location.base, path)), path);
   });
@@ -261,13 +261,13 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     if (q.path === undefined) throw invalidParameter("Missing value for required parameter 'path'.");
     const path = validatePathIsSafe(q.path);
     if (!deps.modelVersionUri) throw new MlflowError('ENDPOINT_NOT_FOUND', 'The model registry is not enabled');
-    let uri = deps.modelVersionUri(q.name ?? '', q.version ?? '');
+    let uri = await deps.modelVersionUri(q.name ?? '', q.version ?? '');
     let prefix = '';
     // A `runs:/<run_id>/<path>` source is read from that run's artifacts, as RunsArtifactRepository does.
     const runs = /^runs:\/+([^/]+)\/?(.*)$/.exec(uri);
     if (runs) {
       prefix = validatePathIsSafe(runs[2]!);
-      uri = deps.store.runs.get(runs[1]!).info.artifactUri ?? '';
+      uri = (await deps.store.runs.get(runs[1]!)).info.artifactUri ?? '';
     }
     const location = resolver.resolve(uri);
     return sendArtifact(reply, await location.store.read(joinArtifactPath(location.base, prefix, path)), path);
