@@ -1,0 +1,432 @@
+// The SqlEngine contract on both engines — the PostgreSQL engine on a real server (a throwaway
+// database per file, test/helpers/postgres.ts) and the SQLite engine — plus what only PostgreSQL has:
+// one client per concurrent transaction, snapshot reads, error mapping, and migrating under the
+// advisory lock (several engines at once on an empty database; a newer or MLflow's schema refused).
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MlflowError } from '../../server/errors.js';
+import { openEngine, postgresMigrationsFolder } from '../../server/store/engine/open.js';
+import { MIGRATIONS_TABLE, migratePostgres, readJournal } from '../../server/store/engine/pg-migrate.js';
+import { PostgresEngine } from '../../server/store/engine/postgres.js';
+import { isUniqueViolation, type SqlEngine } from '../../server/store/engine/types.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<{ engine: SqlEngine; close(): Promise<void> }>;
+}
+
+const sqlite: Backend = {
+  name: 'sqlite',
+  async open() {
+    const { engine, kind } = await openEngine('sqlite:///:memory:');
+    expect(kind).toBe('sqlite');
+    return { engine, close: () => engine.close() };
+  },
+};
+
+const postgres: Backend = {
+  name: 'postgres',
+  async open() {
+    const db = await createTestDatabase();
+    try {
+      const { engine, kind } = await openEngine(db.uri);
+      expect(kind).toBe('postgres');
+      return {
+        engine,
+        async close() {
+          await engine.close();
+          await db.drop();
+        },
+      };
+    } catch (e) {
+      await db.drop();
+      throw e;
+    }
+  },
+};
+
+const deferred = <T = void>() => {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+describe.each([sqlite, postgres])('SqlEngine contract on $name', (backend) => {
+  let engine: SqlEngine;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ engine, close } = await backend.open());
+    await engine.run('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)');
+  });
+  afterAll(async () => close?.());
+  beforeEach(async () => {
+    await engine.run('DELETE FROM kv');
+  });
+
+  it('binds ? placeholders and leaves ? in literals and quoted identifiers alone', async () => {
+    await engine.run('INSERT INTO kv (k, v, n) VALUES (?, ?, ?)', ['a?', "it's ?", 1]);
+    const row = await engine.get<{ k: string; q: string; 'odd?': string }>(
+      `SELECT k, 'lit?''s' AS q, v AS "odd?" FROM kv WHERE k = ? AND n = ?`,
+      ['a?', 1],
+    );
+    expect(row).toEqual({ k: 'a?', q: "lit?'s", 'odd?': "it's ?" });
+    expect(await engine.get('SELECT * FROM kv WHERE k = ?', ['missing'])).toBeUndefined();
+  });
+
+  it('values() returns arrays in select-list order; all() objects; run() the changed row count', async () => {
+    for (const [k, n] of [['x', 3], ['y', 1], ['z', 2]] as const) {
+      await engine.run('INSERT INTO kv (k, v, n) VALUES (?, ?, ?)', [k, `v${k}`, n]);
+    }
+    expect(await engine.values('SELECT n, k FROM kv ORDER BY n')).toEqual([[1, 'y'], [2, 'z'], [3, 'x']]);
+    expect(await engine.all('SELECT k, n FROM kv WHERE n > ? ORDER BY k', [1])).toEqual([{ k: 'x', n: 3 }, { k: 'z', n: 2 }]);
+    expect(await engine.run('UPDATE kv SET v = ? WHERE n >= ?', ['u', 2])).toEqual({ changes: 2 });
+    expect(await engine.run('DELETE FROM kv WHERE k = ?', ['nobody'])).toEqual({ changes: 0 });
+  });
+
+  it('reads int64 columns as JS numbers', async () => {
+    await engine.run('INSERT INTO kv (k, n) VALUES (?, ?)', ['big', 9007199254740991]);
+    await engine.run('INSERT INTO kv (k, n) VALUES (?, ?)', ['neg', -1_700_000_000_000]);
+    expect(await engine.values('SELECT n FROM kv ORDER BY n')).toEqual([[-1_700_000_000_000], [9007199254740991]]);
+    const [[count]] = await engine.values<[unknown]>('SELECT COUNT(*) FROM kv');
+    expect(count).toBe(2);
+  });
+
+  it('commits a transaction when fn resolves and returns its value', async () => {
+    const out = await engine.transaction(async () => {
+      expect(engine.inTransaction()).toBe(true);
+      await engine.run('INSERT INTO kv (k) VALUES (?)', ['t1']);
+      return 42;
+    });
+    expect(out).toBe(42);
+    expect(engine.inTransaction()).toBe(false);
+    expect(await engine.values('SELECT k FROM kv')).toEqual([['t1']]);
+  });
+
+  it('rolls back every statement when fn throws, and rethrows', async () => {
+    const boom = new Error('boom');
+    await expect(
+      engine.transaction(async () => {
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['r1']);
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['r2']);
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await engine.values('SELECT k FROM kv')).toEqual([]);
+  });
+
+  it('a nested transaction joins the outer one: its failure, caught or not, is the outer one’s to commit or undo', async () => {
+    await engine.transaction(async () => {
+      await engine.run('INSERT INTO kv (k) VALUES (?)', ['outer']);
+      const inner = await engine.transaction(async () => {
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['inner']);
+        return engine.inTransaction();
+      });
+      expect(inner).toBe(true);
+    });
+    expect(await engine.values('SELECT k FROM kv ORDER BY k')).toEqual([['inner'], ['outer']]);
+    await engine.run('DELETE FROM kv');
+    await expect(
+      engine.transaction(async () => {
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['outer']);
+        await engine.transaction(async () => {
+          await engine.run('INSERT INTO kv (k) VALUES (?)', ['inner']);
+          throw new Error('inner failed');
+        });
+      }),
+    ).rejects.toThrow('inner failed');
+    expect(await engine.values('SELECT k FROM kv')).toEqual([]);
+  });
+
+  it('statements from another async context never land inside a transaction', async () => {
+    const gate = deferred();
+    const inserted = deferred();
+    const tx = engine.transaction(async () => {
+      await engine.run('INSERT INTO kv (k) VALUES (?)', ['in-tx']);
+      inserted.resolve();
+      await gate.promise;
+      throw new Error('undo');
+    });
+    await inserted.promise;
+    // Outside the transaction's context: must not join it (and so survives its rollback).
+    const outside = engine.run('INSERT INTO kv (k) VALUES (?)', ['outside']);
+    gate.resolve();
+    await expect(tx).rejects.toThrow('undo');
+    await outside;
+    expect(await engine.values('SELECT k FROM kv')).toEqual([['outside']]);
+  });
+
+  it('reports a unique violation so that isUniqueViolation recognises it, and the engine stays usable', async () => {
+    await engine.run('INSERT INTO kv (k) VALUES (?)', ['dup']);
+    const e = await engine.run('INSERT INTO kv (k) VALUES (?)', ['dup']).catch((err: unknown) => err);
+    expect(isUniqueViolation(e)).toBe(true);
+    const inTx = await engine
+      .transaction(async () => {
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['dup']);
+      })
+      .catch((err: unknown) => err);
+    expect(isUniqueViolation(inTx)).toBe(true);
+    expect(isUniqueViolation(new Error('other'))).toBe(false);
+    expect(await engine.values('SELECT COUNT(*) FROM kv')).toEqual([[1]]);
+  });
+
+  it("a 'read' transaction reads and then ends", async () => {
+    await engine.run('INSERT INTO kv (k, n) VALUES (?, ?)', ['r', 5]);
+    const n = await engine.transaction(async () => (await engine.get<{ n: number }>('SELECT n FROM kv'))!.n, 'read');
+    expect(n).toBe(5);
+    expect(engine.inTransaction()).toBe(false);
+  });
+});
+
+describe('PostgresEngine on a real server', () => {
+  let db: TestDatabase;
+  let engine: PostgresEngine;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const opened = await openEngine(db.uri, { poolSize: 4 });
+    engine = opened.engine as PostgresEngine;
+    await engine.run('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT, f DOUBLE PRECISION, d NUMERIC)');
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await db?.drop();
+  });
+  beforeEach(async () => {
+    await engine.run('DELETE FROM kv');
+  });
+
+  it('runs two concurrent transactions each on its own connection, in parallel', async () => {
+    // A waits for B's insert to commit while A's own transaction is open: impossible on one connection.
+    const bCommitted = deferred();
+    const aStarted = deferred();
+    const pids: number[] = [];
+    const a = engine.transaction(async () => {
+      pids.push((await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid);
+      await engine.run('INSERT INTO kv (k) VALUES (?)', ['a']);
+      aStarted.resolve();
+      await bCommitted.promise;
+      // READ COMMITTED: B's committed row is visible inside A.
+      return (await engine.values('SELECT k FROM kv ORDER BY k')).flat();
+    });
+    await aStarted.promise;
+    await engine.transaction(async () => {
+      pids.push((await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid);
+      // A's uncommitted row is not visible to B.
+      expect((await engine.values('SELECT k FROM kv')).flat()).toEqual([]);
+      await engine.run('INSERT INTO kv (k) VALUES (?)', ['b']);
+    });
+    bCommitted.resolve();
+    expect(await a).toEqual(['a', 'b']);
+    expect(new Set(pids).size).toBe(2);
+  });
+
+  it("every statement of a transaction runs on its connection; 'read' is one REPEATABLE READ READ ONLY snapshot", async () => {
+    const wrote = deferred();
+    const firstRead = deferred();
+    const seen = engine.transaction(async () => {
+      const pid = (await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid;
+      const before = (await engine.values('SELECT COUNT(*) FROM kv'))[0]![0];
+      firstRead.resolve();
+      await wrote.promise;
+      const after = (await engine.values('SELECT COUNT(*) FROM kv'))[0]![0];
+      const samePid = (await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid === pid;
+      const iso = (await engine.get<{ i: string; ro: string }>("SELECT current_setting('transaction_isolation') AS i, current_setting('transaction_read_only') AS ro"))!;
+      const write = await engine.run('INSERT INTO kv (k) VALUES (?)', ['no']).catch((e: { code?: string }) => e.code);
+      return { before, after, samePid, iso, write };
+    }, 'read');
+    await firstRead.promise;
+    await engine.run('INSERT INTO kv (k) VALUES (?)', ['committed-meanwhile']);
+    wrote.resolve();
+    expect(await seen).toEqual({ before: 0, after: 0, samePid: true, iso: { i: 'repeatable read', ro: 'on' }, write: '25006' });
+  });
+
+  it('a statement issued after its transaction ended is refused instead of running on a reused connection', async () => {
+    let late: Promise<unknown> | undefined;
+    const release = deferred();
+    await engine.transaction(async () => {
+      late = (async () => {
+        await release.promise;
+        return engine.run('INSERT INTO kv (k) VALUES (?)', ['late']);
+      })();
+    });
+    release.resolve();
+    await expect(late).rejects.toThrow(/after its transaction ended/);
+    expect(await engine.values('SELECT k FROM kv')).toEqual([]);
+  });
+
+  it('reads int8 and numeric as numbers, float8 NaN and ±Infinity as themselves', async () => {
+    await engine.run('INSERT INTO kv (k, n, f, d) VALUES (?, ?, ?, ?)', ['a', -9007199254740991, Number.NaN, '12.5']);
+    await engine.run('INSERT INTO kv (k, f) VALUES (?, ?)', ['b', Number.POSITIVE_INFINITY]);
+    await engine.run('INSERT INTO kv (k, f) VALUES (?, ?)', ['c', Number.NEGATIVE_INFINITY]);
+    await engine.run('INSERT INTO kv (k, f) VALUES (?, ?)', ['d', 0.1 + 0.2]);
+    expect(await engine.values('SELECT k, n, f, d FROM kv ORDER BY k')).toEqual([
+      ['a', -9007199254740991, Number.NaN, 12.5],
+      ['b', null, Number.POSITIVE_INFINITY, null],
+      ['c', null, Number.NEGATIVE_INFINITY, null],
+      ['d', null, 0.1 + 0.2, null],
+    ]);
+    const [[sum, big]] = await engine.values<[unknown, unknown]>('SELECT SUM(n), 2::bigint ^ 40 FROM kv');
+    expect(sum).toBe(-9007199254740991);
+    expect(big).toBe(2 ** 40);
+  });
+
+  it('maps values the database cannot hold to 400 INVALID_PARAMETER_VALUE with a clear message', async () => {
+    const nul = await engine.run('INSERT INTO kv (k) VALUES (?)', ['a\u0000b']).catch((e: unknown) => e);
+    expect(nul).toBeInstanceOf(MlflowError);
+    expect(nul).toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', statusCode: 400 });
+    expect((nul as Error).message).toMatch(/NUL character/);
+    const syntax = await engine.get('SELECT * FROM kv WHERE n = ?', ['1.5']).catch((e: unknown) => e);
+    expect(syntax).toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', statusCode: 400 });
+    expect((syntax as Error).message).toMatch(/invalid input syntax for type bigint: "1.5"/);
+    const range = await engine.run('INSERT INTO kv (k, n) VALUES (?, ?)', ['r', 2n ** 63n]).catch((e: unknown) => e);
+    expect(range).toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', statusCode: 400 });
+    expect((range as Error).message).toMatch(/out of the range/);
+    // Inside a transaction too; the transaction is rolled back.
+    const inTx = await engine
+      .transaction(async () => {
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['ok']);
+        await engine.run('INSERT INTO kv (k) VALUES (?)', ['bad\u0000']);
+      })
+      .catch((e: unknown) => e);
+    expect(inTx).toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE' });
+    expect(await engine.values('SELECT k FROM kv')).toEqual([]);
+  });
+
+  it('leaves other SQL errors as they are, and refuses a placeholder/parameter count mismatch', async () => {
+    const e = await engine.run('SELECT * FROM no_such_table').catch((err: unknown) => err);
+    expect(e).not.toBeInstanceOf(MlflowError);
+    expect((e as { code?: string }).code).toBe('42P01');
+    await expect(engine.get('SELECT ? AS a', [])).rejects.toThrow(/1 placeholders but 0 parameters/);
+  });
+
+  it('answers 503 TEMPORARILY_UNAVAILABLE when the database cannot be reached', async () => {
+    const down = new PostgresEngine({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'x', connectionTimeoutMillis: 2000 });
+    try {
+      const e1 = await down.get('SELECT 1').catch((err: unknown) => err);
+      expect(e1).toMatchObject({ errorCode: 'TEMPORARILY_UNAVAILABLE', statusCode: 503 });
+      const e2 = await down.transaction(async () => 1).catch((err: unknown) => err);
+      expect(e2).toMatchObject({ errorCode: 'TEMPORARILY_UNAVAILABLE', statusCode: 503 });
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('survives the server terminating a pooled connection', async () => {
+    const pid = (await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid;
+    const admin = new pg.Client({ connectionString: db.uri });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await admin.end();
+    await new Promise((r) => setTimeout(r, 100));
+    // The idle connection's error was absorbed; the next statements get working connections.
+    for (let i = 0; i < 6; i++) expect(await engine.values('SELECT 1')).toEqual([[1]]);
+  });
+
+  it('inserts experiment 0 explicitly and generates ids from 1 (the Default experiment, as MLflow)', async () => {
+    await engine.run("INSERT INTO experiments (experiment_id, name) VALUES (0, 'Default')");
+    const a = await engine.get<{ experiment_id: number }>('INSERT INTO experiments (name) VALUES (?) RETURNING experiment_id', ['a']);
+    const b = await engine.get<{ experiment_id: number }>('INSERT INTO experiments (name) VALUES (?) RETURNING experiment_id', ['b']);
+    expect([a?.experiment_id, b?.experiment_id]).toEqual([1, 2]);
+    const dup = await engine.run('INSERT INTO experiments (name) VALUES (?)', ['a']).catch((e: unknown) => e);
+    expect(isUniqueViolation(dup)).toBe(true);
+  });
+
+  it('stores tag and param values of MLflow’s maximum length (8,000 / 6,000 chars) despite the (key, value) indexes', async () => {
+    await engine.run("INSERT INTO experiments (experiment_id, name) VALUES (100, 'long') ON CONFLICT DO NOTHING");
+    await engine.run("INSERT INTO runs (run_uuid, experiment_id) VALUES ('r-long', 100) ON CONFLICT DO NOTHING");
+    // Random text compresses badly: the worst case for a btree entry.
+    const random = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 20000))).join('');
+    await engine.run('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?)', ['r-long', 'k'.repeat(250), random(8000)]);
+    await engine.run('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)', ['r-long', 'p'.repeat(250), random(6000)]);
+    const [[t, p]] = await engine.values<[number, number]>(
+      "SELECT (SELECT length(value) FROM tags WHERE run_uuid = 'r-long'), (SELECT length(value) FROM params WHERE run_uuid = 'r-long')",
+    );
+    expect([t, p]).toEqual([8000, 6000]);
+  });
+});
+
+describe('opening PostgreSQL: migrations under the advisory lock', () => {
+  const journal = readJournal(postgresMigrationsFolder());
+  const dbs: TestDatabase[] = [];
+  const fresh = async () => {
+    const db = await createTestDatabase();
+    dbs.push(db);
+    return db;
+  };
+  const query = async <T extends pg.QueryResultRow>(uri: string, sql: string): Promise<T[]> => {
+    const c = new pg.Client({ connectionString: uri });
+    await c.connect();
+    try {
+      return (await c.query<T>(sql)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  const tables = async (uri: string) =>
+    (await query<{ t: string }>(uri, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")).map((r) => r.t);
+  afterEach(async () => {
+    for (const db of dbs.splice(0)) await db.drop();
+  });
+
+  it('5 engines opened at the same moment on an empty database migrate it exactly once', async () => {
+    const db = await fresh();
+    const opened = await Promise.all(Array.from({ length: 5 }, () => openEngine(db.uri, { poolSize: 2 })));
+    try {
+      const rows = await query<{ created_at: string }>(db.uri, `SELECT created_at FROM public.${MIGRATIONS_TABLE} ORDER BY id`);
+      expect(rows.map((r) => Number(r.created_at))).toEqual(journal.map((e) => e.when));
+      for (const { engine } of opened) expect(await engine.values('SELECT COUNT(*) FROM experiments')).toEqual([[0]]);
+    } finally {
+      for (const { engine } of opened) await engine.close();
+    }
+    // The same through the migrator itself: one of five applies the journal, four find nothing to do.
+    const db2 = await fresh();
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => migratePostgres({ connectionString: db2.uri }, postgresMigrationsFolder())));
+    expect(outcomes.map((o) => o.applied.length).sort()).toEqual([0, 0, 0, 0, journal.length]);
+  });
+
+  it('opening an up-to-date database again changes nothing', async () => {
+    const db = await fresh();
+    await (await openEngine(db.uri)).engine.close();
+    const before = await tables(db.uri);
+    const again = await migratePostgres({ connectionString: db.uri }, postgresMigrationsFolder());
+    expect(again.applied).toEqual([]);
+    expect(await tables(db.uri)).toEqual(before);
+    expect(before).toContain('public.experiments');
+  });
+
+  it('refuses, before writing anything, a database migrated by a newer Minflow', async () => {
+    const db = await fresh();
+    // What a newer Minflow leaves: its migrations table with a migration this build does not ship.
+    await query(db.uri, `CREATE TABLE public.${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    await query(db.uri, `INSERT INTO public.${MIGRATIONS_TABLE} (hash, created_at) VALUES ('ffff', 4102444800000)`);
+    await expect(openEngine(db.uri)).rejects.toThrow(/1 schema migration\(s\) this Minflow does not know .*2100-01-01.*newer Minflow/);
+    expect(await tables(db.uri)).toEqual([`public.${MIGRATIONS_TABLE}`]);
+    // Also after this Minflow's own migrations (a newer one added one on top).
+    const db2 = await fresh();
+    await (await openEngine(db2.uri)).engine.close();
+    await query(db2.uri, `INSERT INTO public.${MIGRATIONS_TABLE} (hash, created_at) VALUES ('eeee', 4102444800000)`);
+    await expect(openEngine(db2.uri)).rejects.toThrow(/newer Minflow/);
+  });
+
+  it("refuses MLflow's own database (alembic_version) and tables Minflow did not create", async () => {
+    const db = await fresh();
+    await query(db.uri, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('1b5f0d9ad7c1')");
+    await expect(openEngine(db.uri)).rejects.toThrow(/is an MLflow database .*revision 1b5f0d9ad7c1.*cannot open databases created by `mlflow server` yet/);
+    expect(await tables(db.uri)).toEqual(['public.alembic_version']);
+    const db2 = await fresh();
+    await query(db2.uri, 'CREATE TABLE experiments (id int)');
+    await expect(openEngine(db2.uri)).rejects.toThrow(/already has an experiments table that Minflow did not create/);
+  });
+
+  it('refuses a search_path that would put the tables outside schema public', async () => {
+    const db = await fresh();
+    await query(db.uri, 'CREATE SCHEMA other');
+    const uri = `${db.uri}?options=${encodeURIComponent('-c search_path=other')}`;
+    await expect(openEngine(uri)).rejects.toThrow(/schema other, but Minflow's tables live in schema public/);
+    expect(await tables(db.uri)).toEqual([]);
+  });
+
+  it('fails with the URI problem before connecting', async () => {
+    await expect(openEngine('postgresql://postgres@127.0.0.1/x?nope=1')).rejects.toThrow(/Unsupported option 'nope'/);
+  });
+});
