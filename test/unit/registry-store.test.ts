@@ -1,7 +1,8 @@
 // The registry store (server/store/registry/) on the engine-neutral SqlEngine: registered models,
-// versions, aliases and search against a real database, with small fake run / logged-model lookups
-// (dependencies of the registry, not the thing under test).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// versions, aliases and search against a real database — the same tests on SQLite and on
+// PostgreSQL — with small fake run / logged-model lookups (dependencies of the registry, not the
+// thing under test). On PostgreSQL, three engines (three pools: three replicas) share one database.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MlflowError, notFound } from '../../server/errors.js';
 import { openDatabase, type Db } from '../../server/store/db.js';
 import { SqliteEngine } from '../../server/store/engine/sqlite.js';
@@ -56,16 +57,61 @@ function open(db: SqlEngine): Fixture {
 
 const s3 = (name: string, extra: Record<string, unknown> = {}) => ({ name, source: 's3://bucket/model', tags: [], ...extra });
 
-describe('registry store on SQLite (SqliteEngine over openDatabase)', () => {
-  let sqlite: Db;
+/** A fresh, migrated, empty database per test, reachable through `replicas` separate engines. */
+interface EngineFactory {
+  open(replicas: number): Promise<{ engines: SqlEngine[]; close(): Promise<void> }>;
+}
+
+const sqliteFactory: EngineFactory = {
+  async open() {
+    const sqlite: Db = openDatabase(':memory:');
+    const engine = new SqliteEngine(sqlite.sqlite);
+    return {
+      engines: [engine],
+      async close() {
+        await engine.close();
+        sqlite.close();
+      },
+    };
+  },
+};
+
+/** One throwaway database (test/helpers/postgres.ts) per test, opened by openEngine as a server does. */
+const postgresFactory: EngineFactory = {
+  async open(replicas) {
+    const { createTestDatabase } = await import('../helpers/postgres.js');
+    const { openEngine } = await import('../../server/store/engine/open.js');
+    const database = await createTestDatabase();
+    const engines: SqlEngine[] = [];
+    try {
+      for (let i = 0; i < replicas; i++) engines.push((await openEngine(database.uri)).engine);
+    } catch (e) {
+      for (const engine of engines) await engine.close();
+      await database.drop();
+      throw e;
+    }
+    return {
+      engines,
+      async close() {
+        for (const engine of engines) await engine.close();
+        await database.drop();
+      },
+    };
+  },
+};
+
+describe.each([
+  ['SQLite (SqliteEngine over openDatabase)', sqliteFactory],
+  ['PostgreSQL (openEngine on a throwaway database)', postgresFactory],
+] as const)('registry store on %s', (_name, factory) => {
+  let opened: Awaited<ReturnType<EngineFactory['open']>>;
   let f: Fixture;
-  beforeEach(() => {
-    sqlite = openDatabase(':memory:');
-    f = open(new SqliteEngine(sqlite.sqlite));
+  beforeEach(async () => {
+    opened = await factory.open(1);
+    f = open(opened.engines[0]!);
   });
   afterEach(async () => {
-    await f.db.close();
-    sqlite.close();
+    await opened?.close();
   });
 
   it('creates, reads, updates and refuses a second model of the same name', async () => {
@@ -82,10 +128,11 @@ describe('registry store on SQLite (SqliteEngine over openDatabase)', () => {
     await registeredModels.setTag('churn', 'owner', 'me');
     await registeredModels.setTag('churn', 'team', 'c');
     await registeredModels.deleteTag('churn', 'nope');
-    expect((await registeredModels.get('churn')).tags).toEqual([
-      { key: 'team', value: 'c' },
-      { key: 'owner', value: 'me' },
-    ]);
+    // Tags come back in physical row order (dialect.rowOrder), as MLflow's store returns them on each
+    // engine: SQLite's upsert keeps the rowid, PostgreSQL's UPDATE writes a new row version at the end.
+    const team = { key: 'team', value: 'c' };
+    const owner = { key: 'owner', value: 'me' };
+    expect((await registeredModels.get('churn')).tags).toEqual(f.db.dialect.name === 'sqlite' ? [team, owner] : [owner, team]);
     expect(await failure(() => registeredModels.get('nope'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=nope not found');
     expect(await failure(() => registeredModels.setTag('nope', 'k', 'v'))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=nope not found');
   });
@@ -240,5 +287,78 @@ describe('registry store on SQLite (SqliteEngine over openDatabase)', () => {
     await f.registry.registeredModels.create('churn', [], '');
     const made = await Promise.all(Array.from({ length: 50 }, () => f.registry.modelVersions.create(s3('churn'))));
     expect(made.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+});
+
+// Replicas: separate pools on one database, nothing shared in memory. (SQLite has one writer
+// connection per process; several processes on one SQLite file are not a supported topology.)
+describe('registry store, three PostgreSQL replicas on one database', () => {
+  let opened: Awaited<ReturnType<EngineFactory['open']>>;
+  let replicas: Fixture[];
+  beforeAll(async () => {
+    opened = await postgresFactory.open(3);
+    replicas = opened.engines.map(open);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it('gives 50 concurrent create_model_version calls through 3 replicas versions 1..50 exactly', async () => {
+    await replicas[0]!.registry.registeredModels.create('churn', [], '');
+    const made = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => replicas[i % 3]!.registry.modelVersions.create(s3('churn', { description: `call ${i}` }))),
+    );
+    expect(made.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    const stored = await replicas[1]!.registry.modelVersions.search({ filter: "name = 'churn'" });
+    expect(stored.items.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // Each reply describes the row it created.
+    for (const v of made) expect((await replicas[2]!.registry.modelVersions.get('churn', v.version)).description).toBe(v.description);
+  });
+
+  it('sees another replica’s rename, alias move and delete at once (no process-local state)', async () => {
+    const [a, b, c] = replicas as [Fixture, Fixture, Fixture];
+    await a.registry.registeredModels.create('old', [], '');
+    await a.registry.modelVersions.create(s3('old'));
+    await a.registry.modelVersions.create(s3('old'));
+    await a.registry.aliases.set('old', 'prod', 1);
+    await b.registry.registeredModels.rename('old', 'new');
+    expect(await failure(() => a.registry.modelVersions.create(s3('old')))).toBe('RESOURCE_DOES_NOT_EXIST: Registered Model with name=old not found');
+    expect((await a.registry.aliases.getModelVersion('new', 'prod')).version).toBe(1);
+    await c.registry.aliases.set('new', 'prod', 2);
+    expect((await a.registry.aliases.getModelVersion('new', 'prod')).version).toBe(2);
+    await b.registry.modelVersions.delete('new', 2);
+    expect(await failure(() => a.registry.aliases.getModelVersion('new', 'prod'))).toBe('INVALID_PARAMETER_VALUE: Registered model alias prod not found.');
+    expect((await c.registry.modelVersions.create(s3('new'))).version).toBe(3);
+  });
+
+  it('lets concurrent renames, alias moves and version writes on one model all finish, without a deadlock', async () => {
+    const [a, b, c] = replicas as [Fixture, Fixture, Fixture];
+    await a.registry.registeredModels.create('m0', [], '');
+    for (let i = 0; i < 3; i++) await a.registry.modelVersions.create(s3('m0'));
+    // 30 rounds: replica b renames m<i> → m<i+1> while a and c move an alias, transition and tag.
+    let current = 'm0';
+    for (let i = 0; i < 30; i++) {
+      const next = `m${i + 1}`;
+      const results = await Promise.allSettled([
+        b.registry.registeredModels.rename(current, next),
+        a.registry.aliases.set(current, 'prod', (i % 3) + 1),
+        c.registry.modelVersions.transitionStage(current, (i % 3) + 1, 'Production', true),
+        a.registry.modelVersions.setTag(current, 1, 'round', String(i)),
+        c.registry.modelVersions.create(s3(current)),
+      ]);
+      for (const r of results) {
+        // Losing the race to the rename is the only acceptable failure: the old name is gone.
+        if (r.status === 'rejected') expect(String((r.reason as Error).message)).toMatch(/not found/);
+      }
+      expect(results[0].status).toBe('fulfilled');
+      current = next;
+    }
+    const versions = (await a.registry.modelVersions.search({ filter: `name = '${current}'` })).items;
+    const numbers = versions.map((v) => v.version).sort((x, y) => x - y);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+    expect(numbers.length).toBeGreaterThan(3);
+    // archive_existing_versions under concurrency still leaves one Production version.
+    expect(versions.filter((v) => v.currentStage === 'Production')).toHaveLength(1);
+    expect((await c.registry.registeredModels.get(current)).name).toBe(current);
   });
 });
