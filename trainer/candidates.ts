@@ -7,17 +7,25 @@ export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
 export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble'];
 export const DEFAULT_N_ESTIMATORS = 500;
+/**
+ * The models' random_state. The forest draws its trees from it; the tree uses it to break ties between
+ * equally good splits, so it is set (and logged) rather than left to None, which scikit-learn would
+ * seed from the clock: the seed's notebook uses 42 for both.
+ */
+export const DEFAULT_SEED = 42;
 
 export function isModelKey(s: string): s is ModelKey {
   return (MODEL_KEYS as readonly string[]).includes(s);
 }
 
-export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS): Candidate {
+export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS, seed = DEFAULT_SEED): Candidate {
+  const dt = () => new DecisionTreeClassifier({ randomState: seed });
+  const rf = () => new RandomForestClassifier({ nEstimators, randomState: seed });
   switch (key) {
     case 'dt':
-      return { key, make: () => new DecisionTreeClassifier() };
+      return { key, make: dt };
     case 'rf':
-      return { key, make: () => new RandomForestClassifier({ nEstimators }), detail: `${nEstimators} trees` };
+      return { key, make: rf, detail: `${nEstimators} trees` };
     case 'lr':
       return { key, make: () => new LogisticRegression() };
     case 'ensemble':
@@ -27,8 +35,8 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS): Ca
         make: () =>
           new VotingEnsemble({
             members: [
-              { name: 'dt', model: new DecisionTreeClassifier() },
-              { name: 'rf', model: new RandomForestClassifier({ nEstimators }) },
+              { name: 'dt', model: dt() },
+              { name: 'rf', model: rf() },
               { name: 'lr', model: new LogisticRegression() },
             ],
           }),
@@ -37,6 +45,6 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS): Ca
   }
 }
 
-export function candidates(keys: readonly ModelKey[], nEstimators = DEFAULT_N_ESTIMATORS): Candidate[] {
-  return keys.map((k) => candidate(k, nEstimators));
+export function candidates(keys: readonly ModelKey[], nEstimators = DEFAULT_N_ESTIMATORS, seed = DEFAULT_SEED): Candidate[] {
+  return keys.map((k) => candidate(k, nEstimators, seed));
 }

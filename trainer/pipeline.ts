@@ -133,8 +133,8 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
 
   const origin = table.origin(source);
   const inputs = {
-    train: datasetInput(train, { name: `${table.name}_train`, origin, context: 'training' }),
-    test: datasetInput(test, { name: `${table.name}_test`, origin, context: 'testing' }),
+    train: datasetInput(train, { name: `${table.name}_train`, origin, context: 'train' }),
+    test: datasetInput(test, { name: `${table.name}_test`, origin, context: 'eval' }),
   };
   const parent = await client.createRun(experiment.experiment_id, { runName: runName(), userId: source.user, tags: sourceTags(source) });
   const parentRunId = parent.info.run_id;

@@ -1,68 +1,96 @@
-// What MLflow's sklearn autolog would record for one fitted classifier, in its vocabulary: the
-// estimator tags and the metric names. Keeping the names identical means a run logged by Minflow sorts,
-// filters and compares side by side with one logged by `mlflow.sklearn.autolog()` in the UI.
-import type { BinaryReport } from '../metrics/index.js';
+// What MLflow's sklearn autolog would record for one fitted classifier, in its vocabulary: the metric
+// names and what they mean, so a run logged by Minflow sorts, filters and compares side by side with one
+// logged by `mlflow.sklearn.autolog()` in the UI. (Params and estimator tags: sklearn-params.ts.)
+//
+// Autolog logs two kinds of metrics (mlflow/sklearn/utils.py, mlflow/sklearn/__init__.py):
+// - at fit, on the training rows, `training_<metric>`: precision, recall and F1 averaged over both
+//   classes weighted by their support (`average="weighted"`, its default pos_label=None), accuracy,
+//   log loss, ROC AUC, and `training_score` (the estimator's own score(), accuracy for a classifier);
+//   linked to the training dataset and the logged model;
+// - after fit, one metric per sklearn.metrics call (or model.score) on predictions of a named dataset,
+//   `<function>_<variable name>`, e.g. `RandomForestClassifier_score_X_test`, with the function's own
+//   defaults (precision_score on labels is the positive class's). Linked to the logged model only.
+// The trainer logs the post-training metrics of an evaluation on the test rows held as X_test/y_test,
+// each function called once, plus the seed's `acc_train` / `acc_test`.
+import type { BinaryReport, ConfusionMatrix } from '../metrics/index.js';
 import type { ModelKind } from '../models/index.js';
 
-interface Estimator {
-  name: string;
-  /** Autolog's `estimator_class` is the class's full import path. */
-  classPath: string;
-}
-
-// Tree and forest reproduce scikit-learn's estimators (same params, same trees for a seed), so they
-// carry its class path; the others are our own and say so.
-const ESTIMATORS: Record<ModelKind, Estimator> = {
-  decision_tree: { name: 'DecisionTreeClassifier', classPath: 'sklearn.tree._classes.DecisionTreeClassifier' },
-  random_forest: { name: 'RandomForestClassifier', classPath: 'sklearn.ensemble._forest.RandomForestClassifier' },
-  logistic_regression: { name: 'LogisticRegression', classPath: 'minflow.trainer.models.LogisticRegression' },
-  voting_ensemble: { name: 'VotingEnsemble', classPath: 'minflow.trainer.models.VotingEnsemble' },
+/** The run name of each model kind's run (the trainer's vocabulary; tags carry scikit-learn's). */
+const RUN_NAMES: Record<ModelKind, string> = {
+  decision_tree: 'DecisionTreeClassifier',
+  random_forest: 'RandomForestClassifier',
+  logistic_regression: 'LogisticRegression',
+  voting_ensemble: 'VotingEnsemble',
 };
 
 export function estimatorName(kind: ModelKind): string {
-  return ESTIMATORS[kind].name;
+  return RUN_NAMES[kind];
 }
 
-/** Autolog's `_get_estimator_info_tags`. */
-export function estimatorTags(kind: ModelKind): { estimator_name: string; estimator_class: string } {
-  return { estimator_name: ESTIMATORS[kind].name, estimator_class: ESTIMATORS[kind].classPath };
-}
-
-export type Side = 'train' | 'test';
+/** The variable names the post-training metrics are named after (the seed's code: X_test, y_test). */
+export const TEST_DATASET_VAR = 'X_test';
 
 export interface NamedMetric {
   key: string;
   value: number;
-  /** Which split it was computed on, so it can carry that dataset's name and digest. */
-  side: Side;
+  /** `training`: computed at fit on the training rows (linked to the training dataset); else after fit. */
+  kind: 'training' | 'post_training' | 'seed';
+  /** For post-training metrics: the call autolog records in metric_info.json. */
+  call?: string;
+}
+
+const ratio = (num: number, den: number): number => (den === 0 ? 0 : num / den);
+
+/** Per-class precision, recall and F1 averaged with the classes' supports as weights (sklearn's `weighted`). */
+export function weightedScores(m: ConfusionMatrix): { precision: number; recall: number; f1: number } {
+  const support0 = m.tn + m.fp;
+  const support1 = m.tp + m.fn;
+  const n = support0 + support1;
+  const weighted = (v0: number, v1: number): number => (v0 * support0 + v1 * support1) / n;
+  return {
+    precision: weighted(ratio(m.tn, m.tn + m.fn), ratio(m.tp, m.tp + m.fp)),
+    recall: weighted(ratio(m.tn, m.tn + m.fp), ratio(m.tp, m.tp + m.fn)),
+    f1: weighted(ratio(2 * m.tn, 2 * m.tn + m.fn + m.fp), ratio(2 * m.tp, 2 * m.tp + m.fp + m.fn)),
+  };
 }
 
 /**
- * Autolog's post-training metrics for a classifier on the training set (`training_score` is the
- * estimator's own `score()`, accuracy for a classifier), the seed's `acc_train` / `acc_test`, and the
- * same measures on the test set named `test_<autolog suffix>` so train and test columns line up.
- * Precision, recall and F1 are those of the positive (churn) class: what `autolog(pos_label=1)` logs;
- * autolog's default (pos_label=None) would log their support-weighted mean over both classes.
+ * @param sklearnName the estimator's scikit-learn class name (Pipeline for the logistic regression),
+ *   which names its score() metric.
  */
-export function autologMetrics(train: BinaryReport, test: BinaryReport): NamedMetric[] {
-  const t = (key: string, value: number): NamedMetric => ({ key, value, side: 'train' });
-  const s = (key: string, value: number): NamedMetric => ({ key, value, side: 'test' });
+export function autologMetrics(sklearnName: string, train: BinaryReport, test: BinaryReport): NamedMetric[] {
+  const w = weightedScores(train.confusion);
+  const t = (key: string, value: number): NamedMetric => ({ key, value, kind: 'training' });
+  const ds = TEST_DATASET_VAR;
+  const post = (fn: string, value: number, args: string, callee = fn): NamedMetric => ({
+    key: `${fn}_${ds}`,
+    value,
+    kind: 'post_training',
+    call: `${callee}(${args})`,
+  });
   return [
+    t('training_precision_score', w.precision),
+    t('training_recall_score', w.recall),
+    t('training_f1_score', w.f1),
     t('training_accuracy_score', train.accuracy),
-    t('training_precision_score', train.precision),
-    t('training_recall_score', train.recall),
-    t('training_f1_score', train.f1),
-    t('training_roc_auc', train.rocAuc),
     t('training_log_loss', train.logLoss),
+    t('training_roc_auc', train.rocAuc),
     t('training_score', train.accuracy),
-    t('acc_train', train.accuracy),
-    s('acc_test', test.accuracy),
-    s('test_accuracy_score', test.accuracy),
-    s('test_precision_score', test.precision),
-    s('test_recall_score', test.recall),
-    s('test_f1_score', test.f1),
-    s('test_roc_auc', test.rocAuc),
-    s('test_pr_auc', test.prAuc),
-    s('test_log_loss', test.logLoss),
+    post(`${sklearnName}_score`, test.accuracy, `X=${ds}, y=y_test`, `${sklearnName}.score`),
+    post('roc_auc_score', test.rocAuc, 'y_true=y_test, y_score=y_test_proba'),
+    post('average_precision_score', test.prAuc, 'y_true=y_test, y_score=y_test_proba'),
+    post('log_loss', test.logLoss, 'y_true=y_test, y_pred=y_test_proba'),
+    post('precision_score', test.precision, 'y_true=y_test, y_pred=y_test_predict'),
+    post('recall_score', test.recall, 'y_true=y_test, y_pred=y_test_predict'),
+    post('f1_score', test.f1, 'y_true=y_test, y_pred=y_test_predict'),
+    { key: 'acc_train', value: train.accuracy, kind: 'seed' },
+    { key: 'acc_test', value: test.accuracy, kind: 'seed' },
   ];
+}
+
+/** The metric_info.json autolog writes beside post-training metrics: key → the call, keys sorted. */
+export function metricInfoJson(metrics: readonly NamedMetric[]): string {
+  const entries = metrics.filter((m) => m.call !== undefined).map((m) => [m.key, m.call!] as const);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return JSON.stringify(Object.fromEntries(entries), null, 2);
 }

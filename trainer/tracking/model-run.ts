@@ -1,13 +1,17 @@
 // One nested run per model, logged as sklearn autolog would log a fit inside a parent run: params and
-// estimator tags, the two dataset inputs, the fit, the metrics (attached to the logged model and to the
-// split they were computed on), the plots, and the model itself as an MLflow-3 logged model.
+// estimator tags of the equivalent scikit-learn estimator, the two dataset inputs (`train`, `eval`), the
+// fit, the metrics (all attached to the logged model; the training ones also to the training dataset),
+// autolog's artifacts (training plots, estimator.html, metric_info.json) plus test-side plots, and the
+// model itself as an MLflow-3 logged model.
 import type { DatasetInput, KeyValue, Metric, MlflowClient } from '../../client/index.js';
 import type { Dataset } from '../data/index.js';
 import { evaluateBinary } from '../metrics/index.js';
-import { paramsAsStrings, RandomForestClassifier, VotingEnsemble, type Classifier } from '../models/index.js';
-import { autologMetrics, estimatorName, estimatorTags, type Side } from './autolog.js';
+import { RandomForestClassifier, VotingEnsemble, type Classifier } from '../models/index.js';
+import { autologMetrics, estimatorName, metricInfoJson } from './autolog.js';
 import { logModel } from './logged-model.js';
 import { modelPlots, type Scored } from './plots.js';
+import { autologEstimatorTags, autologParams, sklearnEstimator } from './sklearn-params.js';
+import { pyRepr } from './sklearn-repr.js';
 import type { ProgressSink } from './progress-sink.js';
 import { sourceTags, type SourceContext } from './source-tags.js';
 
@@ -30,7 +34,7 @@ export interface RunContext {
   source: SourceContext;
   train: Dataset;
   test: Dataset;
-  inputs: Record<Side, DatasetInput>;
+  inputs: Record<'train' | 'test', DatasetInput>;
   progress: ProgressSink;
 }
 
@@ -65,11 +69,14 @@ function score(model: Classifier, ds: Dataset): Scored {
   return { y: ds.y, proba, report: evaluateBinary(ds.y, proba) };
 }
 
-async function logParamsAndTags(client: MlflowClient, runId: string, params: KeyValue[], tags: KeyValue[]): Promise<void> {
-  const paramBatches = chunks(params, MAX_PARAMS_TAGS_PER_BATCH);
-  for (let i = 0; i < Math.max(1, paramBatches.length); i++) {
-    await client.logBatch(runId, { params: paramBatches[i] ?? [], tags: i === 0 ? tags : [] });
-  }
+async function logParams(client: MlflowClient, runId: string, params: KeyValue[]): Promise<void> {
+  for (const batch of chunks(params, MAX_PARAMS_TAGS_PER_BATCH)) await client.logBatch(runId, { params: batch });
+}
+
+/** estimator.html: autolog writes scikit-learn's HTML view of the estimator; ours shows its repr. */
+export function estimatorHtml(repr: string): string {
+  const escaped = repr.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n  </head>\n  <body>\n    <pre>${escaped}</pre>\n  </body>\n</html>\n`;
 }
 
 export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): Promise<ModelRunResult> {
@@ -83,9 +90,8 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
   });
   const runId = run.info.run_id;
   try {
-    const params = Object.entries(paramsAsStrings(classifier.params())).map(([key, value]) => ({ key, value }));
-    const tags = Object.entries(estimatorTags(classifier.kind)).map(([key, value]) => ({ key, value }));
-    await logParamsAndTags(client, runId, params, tags);
+    const tags = Object.entries(autologEstimatorTags(classifier)).map(([key, value]) => ({ key, value }));
+    await client.logBatch(runId, { tags });
     await client.logInputs(runId, [ctx.inputs.train, ctx.inputs.test]);
 
     progress.phase(`fitting ${estimator}${candidate.detail ? ` (${candidate.detail})` : ''}`, 1);
@@ -94,6 +100,10 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
     const fitSeconds = (performance.now() - fitStart) / 1000;
     progress.advance(1);
     for (const reason of workerErrors(classifier)) progress.note(`${estimator}: forest worker threads did not start (${reason}); fitted on the main thread`);
+
+    // Logged after the fit (autolog logs them before): a thread count left to Minflow is known only now.
+    const params = Object.entries(autologParams(classifier)).map(([key, value]) => ({ key, value }));
+    await logParams(client, runId, params);
 
     const logStart = performance.now();
     const train = score(classifier, ctx.train);
@@ -112,19 +122,23 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
 
     progress.phase(`logging ${estimator} metrics and plots`, 1);
     const timestamp = Date.now();
-    const metrics: Metric[] = autologMetrics(train.report, test.report).map((m) => ({
+    const sklearn = sklearnEstimator(classifier);
+    const named = autologMetrics(sklearn.name, train.report, test.report);
+    const metrics: Metric[] = named.map((m) => ({
       key: m.key,
       value: m.value,
       timestamp,
       step: 0,
       run_id: runId,
-      // As autolog does: a metric names the logged model and the dataset it was computed on, so it
-      // also shows on the model's page and in the logged-models table per dataset.
+      // As autolog does: every metric names the logged model (so it shows on the model's page); the
+      // training ones also name the dataset they were computed on.
       model_id: modelId,
-      dataset_name: ctx.inputs[m.side].dataset.name,
-      dataset_digest: ctx.inputs[m.side].dataset.digest,
+      ...(m.kind === 'training' ? { dataset_name: ctx.inputs.train.dataset.name, dataset_digest: ctx.inputs.train.dataset.digest } : {}),
     }));
     for (const batch of chunks(metrics, MAX_METRICS_PER_BATCH)) await client.logBatch(runId, { metrics: batch });
+    const artifactUri = run.info.artifact_uri!;
+    await client.artifacts.logBytes(artifactUri, 'metric_info.json', Buffer.from(metricInfoJson(named)), 'application/json');
+    await client.artifacts.logBytes(artifactUri, 'estimator.html', Buffer.from(estimatorHtml(pyRepr(sklearn))), 'text/html');
     const plots = modelPlots({
       estimator,
       target: ctx.train.target,
@@ -133,7 +147,7 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
       train,
       test,
     });
-    for (const p of plots) await client.artifacts.logBytes(run.info.artifact_uri!, p.path, p.png, 'image/png');
+    for (const p of plots) await client.artifacts.logBytes(artifactUri, p.path, p.png, 'image/png');
     await client.setTerminated(runId, 'FINISHED');
     progress.advance(1);
     const logSeconds = (performance.now() - logStart) / 1000;

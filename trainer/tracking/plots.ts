@@ -1,5 +1,7 @@
-// The PNG artifacts of a model's run (what autolog's classifier plots show, on both splits) and of the
-// parent run (every model's test ROC curve on one chart).
+// The PNG artifacts of a model's run and of the parent run (every model's test ROC curve on one chart).
+// A model's run has autolog's three classifier plots of the training rows under autolog's names
+// (training_confusion_matrix.png, training_roc_curve.png, training_precision_recall_curve.png), then the
+// test side: both splits' ROC and precision-recall curves, the test confusion matrix, importances.
 import type { TargetInfo } from '../data/index.js';
 import type { BinaryReport } from '../metrics/index.js';
 import { precisionRecallCurve, rocCurve } from '../metrics/index.js';
@@ -42,7 +44,17 @@ export function modelPlots(m: ModelPlotInput): PlotFile[] {
     const c = precisionRecallCurve(s.y, s.proba);
     return { label, recall: c.recall, precision: c.precision, ap: s.report.prAuc };
   };
+  const labels = [m.target.negativeLabel, m.target.positiveLabel] as [string, string];
   return [
+    {
+      path: 'training_confusion_matrix.png',
+      png: confusionMatrixPng(m.train.report.confusion, { title: `Confusion matrix (train) - ${m.estimator}`, labels }),
+    },
+    { path: 'training_roc_curve.png', png: rocCurvePng([rocSeries('train', m.train)], { title: `ROC curve (train) - ${m.estimator}` }) },
+    {
+      path: 'training_precision_recall_curve.png',
+      png: prCurvePng([pr('train', m.train)], positiveRate(m.train.y), { title: `Precision-recall curve (train) - ${m.estimator}` }),
+    },
     { path: 'roc_curve.png', png: rocCurvePng([rocSeries('test', m.test), rocSeries('train', m.train)], { title: `ROC curve - ${m.estimator}` }) },
     {
       path: 'precision_recall_curve.png',
@@ -52,7 +64,7 @@ export function modelPlots(m: ModelPlotInput): PlotFile[] {
       path: 'test_confusion_matrix.png',
       png: confusionMatrixPng(m.test.report.confusion, {
         title: `Confusion matrix (test) - ${m.estimator}`,
-        labels: [m.target.negativeLabel, m.target.positiveLabel],
+        labels,
       }),
     },
     {
