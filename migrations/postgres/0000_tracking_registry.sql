@@ -11,6 +11,7 @@ CREATE TABLE "datasets" (
 );
 --> statement-breakpoint
 CREATE TABLE "experiment_tags" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "experiment_tags_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"key" text NOT NULL,
 	"value" text,
 	"experiment_id" bigint NOT NULL,
@@ -34,6 +35,7 @@ CREATE TABLE "input_tags" (
 );
 --> statement-breakpoint
 CREATE TABLE "inputs" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "inputs_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"input_uuid" text NOT NULL,
 	"source_type" text NOT NULL,
 	"source_id" text NOT NULL,
@@ -45,6 +47,7 @@ CREATE TABLE "inputs" (
 );
 --> statement-breakpoint
 CREATE TABLE "latest_metrics" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "latest_metrics_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"key" text NOT NULL,
 	"value" double precision NOT NULL,
 	"timestamp" bigint NOT NULL,
@@ -55,6 +58,7 @@ CREATE TABLE "latest_metrics" (
 );
 --> statement-breakpoint
 CREATE TABLE "logged_model_metrics" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "logged_model_metrics_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"model_id" text NOT NULL,
 	"metric_name" text NOT NULL,
 	"metric_timestamp_ms" bigint NOT NULL,
@@ -69,6 +73,7 @@ CREATE TABLE "logged_model_metrics" (
 );
 --> statement-breakpoint
 CREATE TABLE "logged_model_params" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "logged_model_params_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"model_id" text NOT NULL,
 	"experiment_id" bigint NOT NULL,
 	"param_key" text NOT NULL,
@@ -77,6 +82,7 @@ CREATE TABLE "logged_model_params" (
 );
 --> statement-breakpoint
 CREATE TABLE "logged_model_tags" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "logged_model_tags_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"model_id" text NOT NULL,
 	"experiment_id" bigint NOT NULL,
 	"tag_key" text NOT NULL,
@@ -108,6 +114,7 @@ CREATE TABLE "metrics" (
 );
 --> statement-breakpoint
 CREATE TABLE "model_version_tags" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "model_version_tags_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"name" text NOT NULL,
 	"version" bigint NOT NULL,
 	"key" text NOT NULL,
@@ -134,6 +141,7 @@ CREATE TABLE "model_versions" (
 );
 --> statement-breakpoint
 CREATE TABLE "params" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "params_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"key" text NOT NULL,
 	"value" text NOT NULL,
 	"run_uuid" text NOT NULL,
@@ -148,6 +156,7 @@ CREATE TABLE "registered_model_aliases" (
 );
 --> statement-breakpoint
 CREATE TABLE "registered_model_tags" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "registered_model_tags_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"name" text NOT NULL,
 	"key" text NOT NULL,
 	"value" text,
@@ -179,6 +188,7 @@ CREATE TABLE "runs" (
 );
 --> statement-breakpoint
 CREATE TABLE "tags" (
+	"row_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "tags_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"key" text NOT NULL,
 	"value" text,
 	"run_uuid" text NOT NULL,

@@ -16,6 +16,14 @@ function valuePrefix(column: AnyPgColumn): SQL {
   return sql`left(${column}, 200)`;
 }
 
+/**
+ * Insertion order, for the tables whose rows MLflow returns in table order (tags, params, inputs…).
+ * SQLite reads it from rowid, which an upsert keeps; PostgreSQL's physical order (ctid) moves a row
+ * on every UPDATE, so these tables carry an identity column the upsert leaves alone
+ * (engine/dialect.ts rowOrder). Nothing else reads or writes it.
+ */
+const rowSeq = () => bigint('row_seq', { mode: 'number' }).generatedAlwaysAsIdentity();
+
 export const experiments = pgTable(
   'experiments',
   {
@@ -37,6 +45,7 @@ export const experiments = pgTable(
 export const experimentTags = pgTable(
   'experiment_tags',
   {
+    rowSeq: rowSeq(),
     key: text('key').notNull(),
     value: text('value'),
     experimentId: bigint('experiment_id', { mode: 'number' })
@@ -75,6 +84,7 @@ export const runs = pgTable(
 export const tags = pgTable(
   'tags',
   {
+    rowSeq: rowSeq(),
     key: text('key').notNull(),
     value: text('value'),
     runUuid: text('run_uuid')
@@ -87,6 +97,7 @@ export const tags = pgTable(
 export const params = pgTable(
   'params',
   {
+    rowSeq: rowSeq(),
     key: text('key').notNull(),
     value: text('value').notNull(),
     runUuid: text('run_uuid')
@@ -122,6 +133,7 @@ export const metrics = pgTable(
 export const latestMetrics = pgTable(
   'latest_metrics',
   {
+    rowSeq: rowSeq(),
     key: text('key').notNull(),
     value: doublePrecision('value').notNull(),
     timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
@@ -162,6 +174,7 @@ export const datasets = pgTable(
 export const inputs = pgTable(
   'inputs',
   {
+    rowSeq: rowSeq(),
     inputUuid: text('input_uuid').notNull(),
     sourceType: text('source_type').notNull(),
     sourceId: text('source_id').notNull(),
@@ -219,6 +232,7 @@ export const loggedModels = pgTable(
 export const loggedModelParams = pgTable(
   'logged_model_params',
   {
+    rowSeq: rowSeq(),
     modelId: text('model_id')
       .notNull()
       .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
@@ -232,6 +246,7 @@ export const loggedModelParams = pgTable(
 export const loggedModelTags = pgTable(
   'logged_model_tags',
   {
+    rowSeq: rowSeq(),
     modelId: text('model_id')
       .notNull()
       .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
@@ -245,6 +260,7 @@ export const loggedModelTags = pgTable(
 export const loggedModelMetrics = pgTable(
   'logged_model_metrics',
   {
+    rowSeq: rowSeq(),
     modelId: text('model_id')
       .notNull()
       .references(() => loggedModels.modelId, { onDelete: 'cascade' }),
@@ -281,6 +297,7 @@ export const registeredModels = pgTable(
 export const registeredModelTags = pgTable(
   'registered_model_tags',
   {
+    rowSeq: rowSeq(),
     name: text('name')
       .notNull()
       .references(() => registeredModels.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
@@ -317,6 +334,7 @@ export const modelVersions = pgTable(
 export const modelVersionTags = pgTable(
   'model_version_tags',
   {
+    rowSeq: rowSeq(),
     name: text('name').notNull(),
     version: bigint('version', { mode: 'number' }).notNull(),
     key: text('key').notNull(),

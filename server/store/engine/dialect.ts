@@ -9,7 +9,10 @@ export interface Dialect {
   jsonEach(alias: string): string;
   /** `(SELECT value FROM <json array ?>)` for `x IN …`; `cast` types the values for integer columns. */
   jsonValues(cast?: 'integer'): string;
-  /** An ORDER BY key for a table's physical (insertion) order: SQLite's rowid, PostgreSQL's ctid. */
+  /**
+   * An ORDER BY key for a table's insertion order, which an upsert keeps: SQLite's rowid; on PostgreSQL
+   * the row_seq identity column of those tables (schema-pg.ts), since ctid moves on every UPDATE.
+   */
   rowOrder(alias: string): string;
   /**
    * Appended to every LIKE: SQLite's LIKE has no escape character and PostgreSQL's is backslash;
@@ -47,7 +50,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   jsonEach: (alias) => `(SELECT e.value, e.ordinality - 1 AS key FROM json_array_elements_text(?::json) WITH ORDINALITY e(value, ordinality)) ${alias}`,
   jsonValues: (cast) => (cast ? `(SELECT value::${cast === 'integer' ? 'bigint' : cast} FROM json_array_elements_text(?::json))` : '(SELECT value FROM json_array_elements_text(?::json))'),
-  rowOrder: (alias) => `${alias}.ctid`,
+  rowOrder: (alias) => `${alias}.row_seq`,
   likeEscape: " ESCAPE ''",
   nullsAsc: ' NULLS FIRST',
   nullsDesc: ' NULLS LAST',
