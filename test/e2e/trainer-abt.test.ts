@@ -69,7 +69,9 @@ describe('minflow train on abt.csv', () => {
       estimator_name: 'RandomForestClassifier',
       estimator_class: 'sklearn.ensemble._forest.RandomForestClassifier',
     });
-    expect(tagsOf(child('VotingEnsemble'))).toMatchObject({ estimator_name: 'VotingEnsemble', estimator_class: 'minflow.trainer.models.VotingEnsemble' });
+    // The ensemble is scikit-learn's soft VotingClassifier over the tree, the forest and the imputing,
+    // scaling logistic-regression pipeline, and is tagged as that.
+    expect(tagsOf(child('VotingEnsemble'))).toMatchObject({ estimator_name: 'VotingClassifier', estimator_class: 'sklearn.ensemble._voting.VotingClassifier' });
   });
 
   it("logs every hyperparameter under scikit-learn's name, as Python's str() prints it", () => {
@@ -80,20 +82,30 @@ describe('minflow train on abt.csv', () => {
       criterion: 'gini',
       ccp_alpha: '0.0',
       splitter: 'best',
+      random_state: '42',
     });
     const rf = paramsOf(child('RandomForestClassifier'));
     expect(rf).toMatchObject({ n_estimators: String(TREES), min_samples_leaf: '35', random_state: '42', bootstrap: 'True', max_features: 'sqrt' });
     expect(Object.keys(rf)).toHaveLength(19);
-    expect(paramsOf(child('VotingEnsemble'))).toMatchObject({ voting: 'soft', rf__n_estimators: String(TREES), dt__min_samples_leaf: '100', lr__C: '1.0' });
+    // n_jobs: the threads the forest's fit used (it was left to Minflow), not None.
+    expect(rf.n_jobs).toMatch(/^[1-9]\d*$/);
+    expect(paramsOf(child('VotingEnsemble'))).toMatchObject({
+      voting: 'soft',
+      rf__n_estimators: String(TREES),
+      dt__min_samples_leaf: '100',
+      lr__logisticregression__C: '1.0',
+      lr__simpleimputer__strategy: 'median',
+    });
   });
 
-  it("logs autolog's training metrics, the seed's acc_train / acc_test and test_* metrics with sane values", () => {
+  it("logs autolog's training and post-training metrics and the seed's acc_train / acc_test with sane values", () => {
     for (const c of children) {
       const m = metricsOf(c);
+      const scoreKey = `${tagsOf(c).estimator_name}_score_X_test`;
       for (const key of [
         'training_accuracy_score', 'training_precision_score', 'training_recall_score', 'training_f1_score', 'training_roc_auc',
-        'training_log_loss', 'training_score', 'acc_train', 'acc_test', 'test_accuracy_score', 'test_precision_score',
-        'test_recall_score', 'test_f1_score', 'test_roc_auc', 'test_pr_auc', 'test_log_loss',
+        'training_log_loss', 'training_score', 'acc_train', 'acc_test', scoreKey, 'precision_score_X_test',
+        'recall_score_X_test', 'f1_score_X_test', 'roc_auc_score_X_test', 'average_precision_score_X_test', 'log_loss_X_test',
       ]) {
         expect(m[key], `${c.info.run_name} ${key}`).toBeTypeOf('number');
       }
@@ -101,28 +113,28 @@ describe('minflow train on abt.csv', () => {
       expect(m.acc_train).toBeLessThanOrEqual(0.8);
       expect(m.acc_test).toBeGreaterThanOrEqual(0.6);
       expect(m.acc_test).toBeLessThanOrEqual(0.8);
-      expect(m.test_accuracy_score).toBe(m.acc_test);
+      expect(m[scoreKey]).toBe(m.acc_test);
       expect(m.training_score).toBe(m.acc_train);
-      expect(m.test_roc_auc).toBeGreaterThan(0.75);
-      expect(m.test_roc_auc).toBeLessThan(0.85);
-      expect(m.training_roc_auc).toBeGreaterThan(m.test_roc_auc! - 0.01);
-      expect(m.test_pr_auc).toBeGreaterThan(0.6);
-      expect(m.test_log_loss).toBeGreaterThan(0.3);
-      expect(m.test_log_loss).toBeLessThan(0.7);
+      expect(m.roc_auc_score_X_test).toBeGreaterThan(0.75);
+      expect(m.roc_auc_score_X_test).toBeLessThan(0.85);
+      expect(m.training_roc_auc).toBeGreaterThan(m.roc_auc_score_X_test! - 0.01);
+      expect(m.average_precision_score_X_test).toBeGreaterThan(0.6);
+      expect(m.log_loss_X_test).toBeGreaterThan(0.3);
+      expect(m.log_loss_X_test).toBeLessThan(0.7);
     }
     // The seed's decision tree, split and scores reproduced (scikit-learn: test accuracy 0.7263).
     expect(metricsOf(child('DecisionTreeClassifier')).acc_test).toBeCloseTo(0.7263, 4);
-    expect(metricsOf(parent).best_test_roc_auc).toBe(Math.max(...children.map((c) => metricsOf(c).test_roc_auc!)));
+    expect(metricsOf(parent).best_test_roc_auc).toBe(Math.max(...children.map((c) => metricsOf(c).roc_auc_score_X_test!)));
   });
 
-  it('logs the train and test splits as dataset inputs with training / testing contexts', () => {
+  it("logs the train and test splits as dataset inputs with autolog's train / eval contexts", () => {
     for (const r of [parent, ...children]) {
       const inputs = r.inputs?.dataset_inputs ?? [];
       expect(inputs).toHaveLength(2);
       const byContext = Object.fromEntries(inputs.map((i) => [i.tags?.find((t) => t.key === 'mlflow.data.context')?.value, i.dataset]));
-      expect(Object.keys(byContext).sort()).toEqual(['testing', 'training']);
-      const train = byContext.training!;
-      const test = byContext.testing!;
+      expect(Object.keys(byContext).sort()).toEqual(['eval', 'train']);
+      const train = byContext.train!;
+      const test = byContext.eval!;
       expect(train).toMatchObject({ name: 'abt_train', source_type: 'local' });
       expect(test).toMatchObject({ name: 'abt_test', source_type: 'local' });
       expect(JSON.parse(train.source!)).toEqual({ uri: ABT_CSV });
@@ -138,12 +150,24 @@ describe('minflow train on abt.csv', () => {
     }
   });
 
-  it('uploads the plots as PNG artifacts', async () => {
+  it("uploads autolog's artifacts and the test-side plots", async () => {
     for (const c of children) {
       const listed = await rest.get<{ files?: { path: string }[] }>('/artifacts/list', { run_id: c.info.run_id });
       const names = (listed.files ?? []).map((f) => f.path).sort();
-      expect(names).toEqual(['feature_importance.png', 'precision_recall_curve.png', 'roc_curve.png', 'test_confusion_matrix.png']);
-      for (const name of names) {
+      expect(names).toEqual([
+        'estimator.html',
+        'feature_importance.png',
+        'metric_info.json',
+        'precision_recall_curve.png',
+        'roc_curve.png',
+        'test_confusion_matrix.png',
+        'training_confusion_matrix.png',
+        'training_precision_recall_curve.png',
+        'training_roc_curve.png',
+      ]);
+      const info = JSON.parse((await rest.artifact(c.info.artifact_uri, 'metric_info.json')).toString('utf8')) as Record<string, string>;
+      expect(info.roc_auc_score_X_test).toBe('roc_auc_score(y_true=y_test, y_score=y_test_proba)');
+      for (const name of names.filter((n) => n.endsWith('.png'))) {
         const png = await rest.artifact(c.info.artifact_uri, name);
         expect(png.subarray(0, 8), `${c.info.run_name}/${name}`).toEqual(PNG_SIGNATURE);
         expect(png.length).toBeGreaterThan(2000);
@@ -168,16 +192,31 @@ describe('minflow train on abt.csv', () => {
       expect(model.info.source_run_id).toBe(c.info.run_id);
       expect(model.info.experiment_id).toBe(experimentId);
       expect(Object.fromEntries((model.data.params ?? []).map((p) => [p.key, p.value]))).toEqual(paramsOf(c));
-      const metric = (model.data.metrics ?? []).find((m) => m.key === 'test_roc_auc');
-      expect(metric?.value).toBe(metricsOf(c).test_roc_auc);
-      expect(metric?.dataset_name).toBe('abt_test');
+      // As autolog links them: training metrics to the model and the training dataset, the others to the model.
+      const metric = (model.data.metrics ?? []).find((m) => m.key === 'roc_auc_score_X_test');
+      expect(metric?.value).toBe(metricsOf(c).roc_auc_score_X_test);
+      expect(metric?.dataset_name).toBeUndefined();
+      expect((model.data.metrics ?? []).find((m) => m.key === 'training_roc_auc')?.dataset_name).toBe('abt_train');
       const listed = await rest.get<{ files?: { path: string }[] }>(`/logged-models/${modelId}/artifacts/directories`);
-      expect((listed.files ?? []).map((f) => f.path).sort()).toEqual(['MLmodel', 'feature-schema.json', 'input_example.json', 'model.json']);
+      expect((listed.files ?? []).map((f) => f.path).sort()).toEqual([
+        'MLmodel',
+        'code',
+        'conda.yaml',
+        'feature-schema.json',
+        'input_example.json',
+        'model.json',
+        'python_env.yaml',
+        'requirements.txt',
+      ]);
       const mlmodel = parseMlmodel((await rest.artifact(model.info.artifact_uri, 'MLmodel')).toString('utf8'));
       expect(mlmodel.model_id).toBe(modelId);
       expect(mlmodel.run_id).toBe(c.info.run_id);
       expect(mlmodel.flavors.minflow.target).toEqual({ name: 'flag_churn', positive_label: '1', negative_label: '0' });
       expect(mlmodel.signature.inputs).toHaveLength(92);
+      // What mlflow.pyfunc.load_model imports (test/compat/trainer-pyfunc.test.ts loads it for real).
+      expect(mlmodel.flavors.python_function).toMatchObject({ loader_module: 'minflow_pyfunc', code: 'code' });
+      // pandas reads abt.csv with 18 int64 feature columns; the rest are float64.
+      expect(mlmodel.signature.inputs.filter((c) => c.type === 'long')).toHaveLength(18);
       const example = JSON.parse((await rest.artifact(model.info.artifact_uri, 'input_example.json')).toString('utf8')) as { columns: string[]; data: unknown[][] };
       expect(example.columns).toHaveLength(92);
       expect(example.data).toHaveLength(5);
@@ -185,7 +224,7 @@ describe('minflow train on abt.csv', () => {
   });
 
   it('registers the best model by test ROC AUC as version 1, with @production and @challenger', async () => {
-    const best = children.reduce((a, b) => (metricsOf(b).test_roc_auc! > metricsOf(a).test_roc_auc! ? b : a));
+    const best = children.reduce((a, b) => (metricsOf(b).roc_auc_score_X_test! > metricsOf(a).roc_auc_score_X_test! ? b : a));
     const bestModelId = best.outputs!.model_outputs![0]!.model_id;
     const { model_version: mv } = await rest.get<{
       model_version: { version: string; source: string; run_id: string; aliases?: string[]; tags?: { key: string; value: string }[] };
@@ -195,7 +234,7 @@ describe('minflow train on abt.csv', () => {
     expect((mv.aliases ?? []).sort()).toEqual(['challenger', 'production']);
     const tags = Object.fromEntries((mv.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags).toMatchObject({ promotion_decision: 'first', estimator_name: best.info.run_name, min_improvement: '0' });
-    expect(Number(tags.challenger_test_roc_auc)).toBeCloseTo(metricsOf(best).test_roc_auc!, 6);
+    expect(Number(tags.challenger_test_roc_auc)).toBeCloseTo(metricsOf(best).roc_auc_score_X_test!, 6);
     expect(await rest.aliasVersion('churn', 'production')).toBe('1');
     expect(await rest.aliasVersion('churn', 'challenger')).toBe('1');
     const { registered_model: rm } = await rest.get<{ registered_model: { aliases?: { alias: string; version: string }[] } }>(
