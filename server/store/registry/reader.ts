@@ -50,6 +50,9 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
   return out;
 }
 
+/** Chunk sizes of the (name, version) lists; the largest keeps a statement well under SQLite's 32,766 parameters. */
+const PAIR_CHUNKS = [1, 8, 64, 512] as const;
+
 const versionKey = (name: string, version: number): string => `${version}\u0000${name}`;
 
 /** Integer columns as numbers: PostgreSQL drivers may hand bigint (and window counts) back as text. */
@@ -223,19 +226,30 @@ export class RegistryReader {
     return out;
   }
 
-  /** The tags of (name, version) pairs: two JSON lists joined by position, one primary-key probe per pair. */
+  /**
+   * The tags of (name, version) pairs: a row-value IN over the primary key, in chunks padded to a few
+   * fixed sizes (a repeated pair matches nothing new), so there are four statement texts, not one per
+   * page size. The CAST types the VALUES column for PostgreSQL, which would read it as text.
+   */
   private async versionTags(rows: readonly ModelVersionRow[]): Promise<Map<string, Tag[]>> {
     const out = new Map<string, Tag[]>();
-    if (rows.length === 0) return out;
-    const pairs = new Map(rows.map((r) => [versionKey(r.name, int(r.version)), r]));
-    const { dialect } = this.db;
-    const found = await this.db.all<{ name: string; version: number; key: string; value: string | null }>(
-      `SELECT t.name, t.version, t.key, t.value
-       FROM ${dialect.jsonEach('n')} JOIN ${dialect.jsonEach('v')} ON v.key = n.key
-       JOIN model_version_tags t ON t.name = n.value AND t.version = CAST(v.value AS integer)
-       ORDER BY ${dialect.rowOrder('t')}`,
-      [JSON.stringify([...pairs.values()].map((r) => r.name)), JSON.stringify([...pairs.values()].map((r) => int(r.version)))],
-    );
+    const pairs = [...new Map(rows.map((r) => [versionKey(r.name, int(r.version)), [r.name, int(r.version)] as const])).values()];
+    const found: { name: string; version: number | string; key: string; value: string | null }[] = [];
+    for (let i = 0; i < pairs.length; i += PAIR_CHUNKS[PAIR_CHUNKS.length - 1]!) {
+      const chunk = pairs.slice(i, i + PAIR_CHUNKS[PAIR_CHUNKS.length - 1]!);
+      const size = PAIR_CHUNKS.find((n) => n >= chunk.length)!;
+      const params = chunk.flatMap(([name, version]) => [name, version]);
+      const [lastName, lastVersion] = chunk[chunk.length - 1]!;
+      for (let k = chunk.length; k < size; k++) params.push(lastName, lastVersion);
+      found.push(
+        ...(await this.db.all<(typeof found)[number]>(
+          `SELECT t.name, t.version, t.key, t.value FROM model_version_tags t
+           WHERE (t.name, t.version) IN (VALUES ${Array.from({ length: size }, () => '(?, CAST(? AS bigint))').join(', ')})
+           ORDER BY ${this.db.dialect.rowOrder('t')}`,
+          params,
+        )),
+      );
+    }
     for (const [key, list] of groupBy(found, (t) => versionKey(t.name, int(t.version)))) {
       out.set(key, list.map((t) => ({ key: t.key, value: t.value ?? '' })));
     }
