@@ -1,5 +1,7 @@
-// `npm run bench [-- --quick] [-- --only minflow|mlflow] [-- --out file]`: issue 7's side-by-side
-// benchmark of Minflow against the official `mlflow server`.
+// `npm run bench [-- --quick] [-- --only minflow|mlflow] [-- --out file] [-- --backend postgres]`: issue 7's
+// side-by-side benchmark of Minflow against the official `mlflow server`; with --backend postgres
+// (issue 13) both run on PostgreSQL + SeaweedFS, SeaweedFS's own PUT/GET speed is measured as workload
+// 9's yardstick, and Minflow runs again as 1 and as N replicas behind nginx on the seeded database.
 //
 // Builds nothing itself (the npm script runs `npm run build` first); starts each server in turn on a
 // fresh data directory, seeds the same data through the REST API, runs workloads 1-10 with the same
@@ -14,9 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { w9Artifact, makeSourceFile, type SourceFile } from './lib/artifact-proxy.js';
 import { FULL, QUICK, SEED_CONCURRENCY, type Sizes } from './lib/data.js';
 import { makePool } from './lib/load.js';
+import type { PostgresBackend } from './lib/postgres-backend.js';
+import { REPLICA_WORKLOADS, postgresTargets, renderPostgresMarkdown, type PostgresExtras } from './lib/report-postgres.js';
+import { startReplicas } from './lib/replicas.js';
 import { renderMarkdown, targets, type Environment, type ServerResults, type WorkloadResult } from './lib/report.js';
+import { objectSha256, s3Baseline } from './lib/s3-baseline.js';
 import { apiClient, seed, type Seeded } from './lib/seed.js';
-import { ROOT, VENV_BIN, killAllStarted, startServer, type ServerName } from './lib/servers.js';
+import { ROOT, VENV_BIN, killAllStarted, startServer, type RunningServer, type ServerName, type StoreLocation } from './lib/servers.js';
 import {
   w1RunsCreate,
   w2SmallBatch,
@@ -44,6 +50,14 @@ interface Args {
   minflowCli: string | undefined;
   /** Rewrite the report from a run's saved results (test-results/bench-*.json) instead of running. */
   render: string | undefined;
+  /** The stores: SQLite + local files (issue 7), or PostgreSQL + SeaweedFS (issue 13). */
+  backend: 'sqlite' | 'postgres';
+  /** --backend postgres only: Minflow stays on SQLite (a harness check while it cannot run on PostgreSQL). */
+  dryMinflowSqlite: boolean;
+  /** --backend postgres: replicas of the scale-out comparison (1 vs this many behind nginx); 0 skips it. */
+  replicas: number;
+  /** A saved run (test-results/*.json) whose servers this run does not run are taken into the report. */
+  resultsFrom: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,6 +69,10 @@ function parseArgs(argv: string[]): Args {
   let keep = false;
   let minflowCli: string | undefined;
   let render: string | undefined;
+  let backend: Args['backend'] = 'sqlite';
+  let dryMinflowSqlite = false;
+  let replicas = 3;
+  let resultsFrom: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -73,19 +91,36 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--keep') keep = true;
     else if (a.startsWith('--minflow-cli')) minflowCli = path.resolve(value());
     else if (a.startsWith('--render')) render = path.resolve(value());
+    else if (a.startsWith('--backend')) {
+      const v = value();
+      if (v !== 'sqlite' && v !== 'postgres') throw new Error('--backend takes sqlite or postgres');
+      backend = v;
+    } else if (a === '--dry-minflow-sqlite') dryMinflowSqlite = true;
+    else if (a.startsWith('--replicas')) {
+      replicas = Number(value());
+      if (!Number.isInteger(replicas) || replicas < 0) throw new Error('--replicas takes a whole number (0 skips the replica comparison)');
+    } else if (a.startsWith('--results-from')) resultsFrom = path.resolve(value());
     else if (a === '--help' || a === '-h') {
       console.log(
         'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep] [--minflow-cli other/dist/cli.js] [--render test-results/bench-full.json]\n' +
+          '                     [--backend sqlite|postgres] [--replicas N] [--dry-minflow-sqlite]\n' +
           '  full run → bench/RESULTS.md; --quick → test-results/bench-quick.md; a partial run → test-results/bench-partial.md\n' +
+          '  --backend postgres: both servers on the PostgreSQL at 127.0.0.1:5432 (a database each) + one SeaweedFS (a bucket prefix each),\n' +
+          '    SeaweedFS direct PUT/GET as the yardstick of workload 9, then Minflow as 1 and N (--replicas, default 3; 0 skips) replicas\n' +
+          '    behind nginx; full run → bench/RESULTS-postgres.md, --quick → test-results/bench-postgres-quick.md\n' +
+          '  --dry-minflow-sqlite: with --backend postgres, Minflow stays on SQLite + local files (checks the harness, not a result)\n' +
+          "  --results-from saved.json: with --only, the other server's figures (and replica passes) come from that earlier run's JSON\n" +
           '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/\n' +
           "  --render: rewrite a run's report from its saved results (bench/RESULTS.md for a full run), without running",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  const partial = only.length < 2 || workloads !== null || profile !== null || minflowCli !== undefined;
-  out ??= quick ? 'test-results/bench-quick.md' : partial ? 'test-results/bench-partial.md' : 'bench/RESULTS.md';
-  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli, render };
+  if (dryMinflowSqlite && backend !== 'postgres') throw new Error('--dry-minflow-sqlite goes with --backend postgres');
+  const partial = (only.length < 2 && !resultsFrom) || workloads !== null || profile !== null || minflowCli !== undefined || dryMinflowSqlite;
+  const tag = backend === 'postgres' ? 'bench-postgres' : 'bench';
+  out ??= quick ? `test-results/${tag}-quick.md` : partial ? `test-results/${tag}-partial.md` : backend === 'postgres' ? 'bench/RESULTS-postgres.md' : 'bench/RESULTS.md';
+  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli, render, backend, dryMinflowSqlite, replicas, resultsFrom };
 }
 
 function tryRun(file: string, args: string[]): string {
@@ -121,14 +156,55 @@ function loadAverage(): string {
   return `${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min), ${fifteen!.toFixed(2)} (15 min)`;
 }
 
-async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: SourceFile | null, workDir: string): Promise<ServerResults> {
+/** What a server's run needs besides its name: its store, and what it leaves for the replica passes. */
+interface ServerSetup {
+  store?: StoreLocation;
+  /** SHA-256 of what the store holds at an artifact path (object stores), for workload 9's check. */
+  storedSha256?: (artifactPath: string) => Promise<string | null>;
+  /** Filled in with the seeded data set and the experiment count (the replica passes reuse them). */
+  keep?: { seeded?: Seeded; experiments?: number };
+}
+
+const wantedBy = (args: Args) => (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
+
+function workloadSteps(ctx: Context, server: RunningServer, source: SourceFile | null, setup: ServerSetup): [string, () => Promise<WorkloadResult>][] {
+  return [
+    ['1', () => w1RunsCreate(ctx)],
+    ['2', () => w2SmallBatch(ctx)],
+    ['3', () => w3BigBatch(ctx)],
+    ['4', () => w4LogMetric(ctx)],
+    ['5a', () => w5Search(ctx)],
+    ['5b', () => w5UiSearch(ctx)],
+    ['6a', () => w6History(ctx)],
+    ['6b', () => w6BulkInterval(ctx)],
+    ['7', () => w7ExperimentsSearch(ctx)],
+    ['8', () => w8Mixed(ctx)],
+    ['9', () => w9Artifact(server, source!, ctx.log, setup.storedSha256)],
+  ];
+}
+
+async function runSteps(name: ServerName, steps: [string, () => Promise<WorkloadResult>][], results: ServerResults, log: (m: string) => void): Promise<void> {
+  for (const [id, step] of steps) {
+    try {
+      const w = await step();
+      results.workloads.push(w);
+      results.failures.push(...workloadFailures(name, w));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      results.failures.push(`workload ${id} failed: ${message}`);
+      log(`  ${id} FAILED: ${message}`);
+    }
+  }
+}
+
+async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: SourceFile | null, workDir: string, setup: ServerSetup = {}): Promise<ServerResults> {
   const t0 = performance.now();
   const log = (msg: string) => console.log(`[${name}] ${msg}`);
   const results: ServerResults = { name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [], totalSeconds: 0 };
-  const wanted = (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
+  const wanted = wantedBy(args);
   log('starting');
   const nodeArgs = args.profile && name === 'minflow' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
-  const startOptions = { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined };
+  const startOptions = { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined, store: setup.store };
   let server = await startServer(name, path.join(workDir, name), startOptions);
   let seedPool = makePool(server.url, SEED_CONCURRENCY);
   try {
@@ -157,35 +233,50 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     results.seedSeconds = seeded.seconds;
     results.seedRetries = seeded.retries;
     const ctx: Context = { server, api, sizes, seeded, experiments: seeded.experimentCount, log };
-
-    const steps: [string, () => Promise<WorkloadResult>][] = [
-      ['1', () => w1RunsCreate(ctx)],
-      ['2', () => w2SmallBatch(ctx)],
-      ['3', () => w3BigBatch(ctx)],
-      ['4', () => w4LogMetric(ctx)],
-      ['5a', () => w5Search(ctx)],
-      ['5b', () => w5UiSearch(ctx)],
-      ['6a', () => w6History(ctx)],
-      ['6b', () => w6BulkInterval(ctx)],
-      ['7', () => w7ExperimentsSearch(ctx)],
-      ['8', () => w8Mixed(ctx)],
-      ['9', () => w9Artifact(server, source!, log)],
-    ];
-    for (const [id, step] of steps) {
-      if (!wanted(id) || (id === '9' && !source)) continue;
-      try {
-        const w = await step();
-        results.workloads.push(w);
-        results.failures.push(...workloadFailures(name, w));
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        results.failures.push(`workload ${id} failed: ${message}`);
-        log(`  ${id} FAILED: ${message}`);
-      }
+    const steps = workloadSteps(ctx, server, source, setup).filter(([id]) => wanted(id) && (id !== '9' || source));
+    await runSteps(name, steps, results, log);
+    if (setup.keep) {
+      setup.keep.seeded = needsData ? seeded : undefined;
+      setup.keep.experiments = ctx.experiments;
     }
   } finally {
     await seedPool.close();
     await server.stop();
+    log('stopped');
+  }
+  results.totalSeconds = (performance.now() - t0) / 1000;
+  return results;
+}
+
+/**
+ * Minflow again, as `count` replicas behind nginx on the store the main run seeded (a pass of the
+ * scale-out comparison): startup (every replica healthy) and idle RSS (summed), then the workloads of
+ * REPLICA_WORKLOADS that were asked for, under experiment names of their own.
+ */
+async function benchReplicas(count: number, args: Args, sizes: Sizes, source: SourceFile | null, dataDir: string, setup: ServerSetup): Promise<ServerResults> {
+  const t0 = performance.now();
+  const log = (msg: string) => console.log(`[minflow ×${count} behind nginx] ${msg}`);
+  const results: ServerResults = { name: 'minflow', workloads: [], seedSeconds: {}, seedRetries: 0, failures: [], totalSeconds: 0 };
+  const wanted = wantedBy(args);
+  log('starting');
+  const group = await startReplicas(count, dataDir, { cli: args.minflowCli, store: setup.store });
+  const pool = makePool(group.url, SEED_CONCURRENCY);
+  try {
+    log(`all ${count} healthy after ${group.startupMs.toFixed(0)} ms; nginx ${group.url} → ${group.replicas.map((r) => r.url).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleRssMiB = group.rss.sample();
+    results.workloads.push({ kind: 'startup', id: '10', startupMs: group.startupMs, idleRssMiB });
+    const keep = setup.keep ?? {};
+    const seeded: Seeded = keep.seeded ?? { searchExperimentId: '', uiExperimentId: '', historyRunId: '', chartRunIds: [], experimentCount: 1, seconds: {}, retries: 0 };
+    const ctx: Context = { server: group, api: apiClient(pool), sizes, seeded, experiments: keep.experiments ?? seeded.experimentCount, nameSuffix: `-x${count}`, log };
+    const steps = workloadSteps(ctx, group, source, setup).filter(
+      ([id]) => REPLICA_WORKLOADS.includes(id) && wanted(id) && (id !== '9' || source) && (!/^[5-8]/.test(id) || keep.seeded),
+    );
+    await runSteps('minflow', steps, results, log);
+    keep.experiments = ctx.experiments;
+  } finally {
+    await pool.close();
+    await group.stop();
     log('stopped');
   }
   results.totalSeconds = (performance.now() - t0) / 1000;
@@ -219,9 +310,12 @@ function notesFor(quick: boolean): string[] {
 
 /** --render: the report of a finished run, written again from its JSON (e.g. after the report's layout changed). */
 function renderSaved(file: string, out: string | null): void {
-  const { env, results } = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Environment; results: ServerResults[] };
-  const target = out ?? path.join(ROOT, env.mode === 'quick' ? 'test-results/bench-quick.md' : 'bench/RESULTS.md');
-  fs.writeFileSync(target, renderMarkdown(env, results, notesFor(env.mode === 'quick')));
+  const { env, results, extras } = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Environment; results: ServerResults[]; extras?: PostgresExtras };
+  const postgres = env.backend === 'postgres';
+  const target =
+    out ?? path.join(ROOT, env.mode === 'quick' ? `test-results/${postgres ? 'bench-postgres' : 'bench'}-quick.md` : postgres ? 'bench/RESULTS-postgres.md' : 'bench/RESULTS.md');
+  const notes = notesFor(env.mode === 'quick');
+  fs.writeFileSync(target, postgres && extras ? renderPostgresMarkdown(env, results, extras, notes) : renderMarkdown(env, results, notes));
   console.log(`bench: ${path.relative(ROOT, target)} rewritten from ${path.relative(ROOT, file)}`);
 }
 
@@ -233,43 +327,114 @@ async function main(): Promise<void> {
   }
   const sizes = args.quick ? QUICK : FULL;
   const loadBefore = loadAverage();
-  console.log(`bench: ${args.quick ? 'quick' : 'full'} run, load average ${loadBefore}, results → ${path.relative(ROOT, args.out)}`);
+  console.log(
+    `bench: ${args.quick ? 'quick' : 'full'} run${args.backend === 'postgres' ? ' on PostgreSQL + SeaweedFS' : ''}, load average ${loadBefore}, results → ${path.relative(ROOT, args.out)}`,
+  );
   if (!args.quick && os.loadavg()[0]! >= 0.5) console.log('bench: warning — the machine is busy (1-min load ≥ 0.5): figures will be noisy');
   const env = environment(args.quick ? 'quick' : 'full', sizes, loadBefore);
   const workDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'minflow-bench-'));
   const t0 = performance.now();
   const results: ServerResults[] = [];
   let exitCode = 0;
+  let backend: PostgresBackend | null = null;
+  const extras: PostgresExtras = { replicaPasses: [], s3Baseline: [], dryMinflowSqlite: args.dryMinflowSqlite, failures: [] };
+  const failed = (name: string, e: unknown) => {
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    console.error(`[${name}] failed: ${message}`);
+    return `run failed: ${message.split('\n')[0]}`;
+  };
   try {
     const needsFile = args.workloads === null || args.workloads.has('9');
     const source = needsFile ? makeSourceFile(workDir, sizes.artifactMiB) : null;
-    for (const name of args.only) {
+    if (args.backend === 'postgres') {
+      // Loaded only here: the SQLite run needs none of PostgreSQL's and SeaweedFS's helpers.
+      const { startPostgresBackend } = await import('./lib/postgres-backend.js');
+      backend = await startPostgresBackend();
+      env.backend = 'postgres';
+      console.log(`bench: SeaweedFS S3 at ${backend.s3.endpoint}, bucket ${backend.s3.bucket}`);
+    }
+    const baseline = async (when: string) => {
+      if (!backend || !source) return;
       try {
-        results.push(await benchServer(name, args, sizes, source, workDir));
+        extras.s3Baseline.push({ when, ...(await s3Baseline(backend.s3, source, `baseline/${when}.bin`, (m) => console.log(`[seaweedfs] ${m}`))) });
       } catch (e) {
-        const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-        console.error(`[${name}] failed: ${message}`);
-        results.push({ name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [`run failed: ${message.split('\n')[0]}`], totalSeconds: 0 });
+        extras.failures.push(`SeaweedFS baseline (${when}): ${failed('seaweedfs', e)}`);
+      }
+    };
+    await baseline('before');
+    for (const name of args.only) {
+      const setup: ServerSetup = { keep: {} };
+      try {
+        if (backend && !(name === 'minflow' && args.dryMinflowSqlite)) {
+          const store = await backend.store(name);
+          const s3 = backend.s3;
+          setup.store = store;
+          setup.storedSha256 = (artifactPath) => objectSha256(s3, `${store.prefix}/${artifactPath}`);
+        }
+        results.push(await benchServer(name, args, sizes, source, workDir, setup));
+      } catch (e) {
+        results.push({ name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [failed(name, e)], totalSeconds: 0 });
+        continue;
+      }
+      if (name === 'minflow' && backend && args.replicas > 0) {
+        for (const count of [...new Set([1, args.replicas])]) {
+          try {
+            extras.replicaPasses.push({ replicas: count, results: await benchReplicas(count, args, sizes, source, path.join(workDir, 'minflow'), setup) });
+          } catch (e) {
+            extras.failures.push(`${count} replicas: ${failed(`minflow ×${count}`, e)}`);
+          }
+        }
       }
     }
+    await baseline('after');
+    if (backend) env.components = await backend.versions();
   } finally {
     killAllStarted();
+    if (backend && !args.keep) await backend.stop();
+    else if (backend) {
+      await backend.seaweed.stop();
+      console.log('bench: databases kept (--keep)');
+    }
     if (args.keep) console.log(`bench: data kept in ${workDir}`);
     else fs.rmSync(workDir, { recursive: true, force: true });
   }
   env.totalSeconds = (performance.now() - t0) / 1000;
 
-  const markdown = renderMarkdown(env, results, notesFor(args.quick));
+  const postgres = args.backend === 'postgres';
+  const notes = notesFor(args.quick);
+  if (args.resultsFrom) {
+    const saved = JSON.parse(fs.readFileSync(args.resultsFrom, 'utf8')) as { env: Environment; results: ServerResults[]; extras?: PostgresExtras };
+    const taken = saved.results.filter((r) => !args.only.includes(r.name));
+    results.push(...taken);
+    if (!args.only.includes('minflow') && saved.extras) extras.replicaPasses.push(...saved.extras.replicaPasses);
+    if (taken.length > 0) {
+      const who = taken.map((r) => (r.name === 'minflow' ? 'Minflow' : 'MLflow')).join(' and ');
+      notes.push(
+        `${who}'s figures come from an earlier run of the same harness (${saved.env.date}, commit ${saved.env.commit}, load average before it ${saved.env.loadBefore}; ` +
+          `${path.relative(ROOT, args.resultsFrom)}); the rest from this run.`,
+      );
+    }
+    results.sort((a, b) => (a.name === 'minflow' ? -1 : 1) - (b.name === 'minflow' ? -1 : 1));
+  }
+  if (args.dryMinflowSqlite) notes.push('Harness check (--dry-minflow-sqlite): Minflow ran on SQLite + local files, MLflow on PostgreSQL + SeaweedFS; the ratios are not a result.');
+  const markdown = postgres ? renderPostgresMarkdown(env, results, extras, notes) : renderMarkdown(env, results, notes);
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, markdown);
-  const json = path.join(ROOT, 'test-results', `bench-${args.quick ? 'quick' : 'full'}.json`);
+  const jsonName = postgres && args.only.length < 2 ? `bench-postgres-${args.only[0]}-${args.quick ? 'quick' : 'full'}` : `${postgres ? 'bench-postgres' : 'bench'}-${args.quick ? 'quick' : 'full'}`;
+  const json = path.join(ROOT, 'test-results', `${jsonName}.json`);
   fs.mkdirSync(path.dirname(json), { recursive: true });
-  fs.writeFileSync(json, JSON.stringify({ env, results }, null, 2));
+  fs.writeFileSync(json, JSON.stringify(postgres ? { env, results, extras } : { env, results }, null, 2));
 
-  const failures = results.flatMap((r) => r.failures.map((f) => `${r.name}: ${f}`));
+  const failures = [
+    ...results.flatMap((r) => r.failures.map((f) => `${r.name}: ${f}`)),
+    ...extras.replicaPasses.flatMap((p) => p.results.failures.map((f) => `minflow ×${p.replicas} behind nginx: ${f}`)),
+    ...extras.s3Baseline.flatMap((b) => b.failures.map((f) => `SeaweedFS baseline (${b.when}): ${f}`)),
+    ...extras.failures,
+  ];
   console.log(`\nbench: ${(env.totalSeconds / 60).toFixed(1)} min, results in ${path.relative(ROOT, args.out)}`);
   if (results.length === 2) {
-    for (const t of targets(results[0], results[1])) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
+    const list = postgres ? postgresTargets(results[0], results[1], extras) : targets(results[0], results[1]);
+    for (const t of list) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
   }
   if (failures.length > 0) {
     console.log(`bench: ${failures.length} failures:\n  ${failures.join('\n  ')}`);
@@ -277,6 +442,9 @@ async function main(): Promise<void> {
   }
   process.exitCode = exitCode;
 }
+
+// The AWS SDK's once-per-process notice that its 2027 releases need Node 22 (here and in the servers).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -56,7 +56,16 @@ export interface ArtifactWorkload {
   failures: string[];
 }
 
-export async function w9Artifact(server: RunningServer, source: SourceFile, log: (m: string) => void): Promise<ArtifactWorkload> {
+/**
+ * `storedSha256`: the SHA-256 of what the store holds at an artifact path (an object store); default
+ * the file under the server's data directory.
+ */
+export async function w9Artifact(
+  server: RunningServer,
+  source: SourceFile,
+  log: (m: string) => void,
+  storedSha256?: (artifactPath: string) => Promise<string | null>,
+): Promise<ArtifactWorkload> {
   const failures: string[] = [];
   const client = new Client(server.url, { headersTimeout: 600_000, bodyTimeout: 600_000 });
   const url = `/api/2.0/mlflow-artifacts/artifacts/${ARTIFACT_PATH}`;
@@ -91,9 +100,15 @@ export async function w9Artifact(server: RunningServer, source: SourceFile, log:
     else if (received !== source.bytes) failures.push(`GET returned ${received} bytes, expected ${source.bytes}`);
 
     // Outside the timed windows: the stored copy must be the same bytes.
-    const stored = [path.join(server.dataDir, 'artifacts', ARTIFACT_PATH), path.join(server.dataDir, 'art', ARTIFACT_PATH)].find((f) => fs.existsSync(f));
-    if (!stored) failures.push('the uploaded file is not in the artifact root');
-    else if ((await sha256File(stored)) !== source.sha256) failures.push('the stored file differs from the uploaded one (SHA-256)');
+    if (storedSha256) {
+      const sha = await storedSha256(ARTIFACT_PATH);
+      if (sha === null) failures.push('the uploaded object is not in the artifact store');
+      else if (sha !== source.sha256) failures.push('the stored object differs from the uploaded one (SHA-256)');
+    } else {
+      const stored = [path.join(server.dataDir, 'artifacts', ARTIFACT_PATH), path.join(server.dataDir, 'art', ARTIFACT_PATH)].find((f) => fs.existsSync(f));
+      if (!stored) failures.push('the uploaded file is not in the artifact root');
+      else if ((await sha256File(stored)) !== source.sha256) failures.push('the stored file differs from the uploaded one (SHA-256)');
+    }
 
     const mib = source.bytes / MiB;
     const result: ArtifactWorkload = {

@@ -10,6 +10,8 @@ import { parallel, send } from './load.js';
 export interface ApiClient {
   pool: Pool;
   retries: number;
+  /** Why requests were retried: error kind → count. */
+  retryKinds: Record<string, number>;
   call<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
 }
 
@@ -17,6 +19,7 @@ export function apiClient(pool: Pool): ApiClient {
   const client: ApiClient = {
     pool,
     retries: 0,
+    retryKinds: {},
     async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
       let last = '';
       for (let attempt = 0; attempt < 6; attempt++) {
@@ -29,6 +32,8 @@ export function apiClient(pool: Pool): ApiClient {
         last = out.error ?? `HTTP ${out.status} ${out.text.slice(0, 300)}`;
         // A 4xx is the harness's mistake: retrying will not help.
         if (out.status >= 400 && out.status < 500) break;
+        const kind = `${path.split('?')[0]}: ${last.slice(0, 100).replace(/\d+/g, 'N')}`;
+        client.retryKinds[kind] = (client.retryKinds[kind] ?? 0) + 1;
       }
       throw new Error(`${method} ${path} failed: ${last}`);
     },
@@ -70,6 +75,27 @@ export interface Seeded {
   retries: number;
 }
 
+/** Deletes all but the first (by start time) of each run name in the experiment; returns how many. */
+export async function removeDuplicateRuns(api: ApiClient, experimentId: string): Promise<number> {
+  const byName = new Map<string, { id: string; start: number }[]>();
+  let pageToken: string | undefined;
+  do {
+    const page: { runs?: { info: { run_id: string; run_name: string; start_time: number | string } }[]; next_page_token?: string } = await api.call('POST', `${API}/runs/search`, {
+      experiment_ids: [experimentId],
+      max_results: 1000,
+      ...(pageToken ? { page_token: pageToken } : {}),
+    });
+    for (const r of page.runs ?? []) {
+      const list = byName.get(r.info.run_name) ?? byName.set(r.info.run_name, []).get(r.info.run_name)!;
+      list.push({ id: r.info.run_id, start: Number(r.info.start_time) });
+    }
+    pageToken = page.next_page_token || undefined;
+  } while (pageToken);
+  const extra = [...byName.values()].flatMap((list) => list.sort((a, b) => a.start - b.start || a.id.localeCompare(b.id)).slice(1));
+  await parallel(extra.length, 4, (i) => api.call('POST', `${API}/runs/delete`, { run_id: extra[i]!.id }));
+  return extra.length;
+}
+
 /** Seeds everything workloads 5-7 read; `concurrency` requests in flight. */
 export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, log: (m: string) => void): Promise<Seeded> {
   const seconds: Record<string, number> = {};
@@ -88,9 +114,16 @@ export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, lo
   );
 
   const searchExperimentId = await createExperiment(api, 'bench-search');
+  const retriesBefore = api.retries;
   await timed(`${sizes.searchRuns} search runs`, () =>
     parallel(sizes.searchRuns, concurrency, (i) => createRun(api, searchExperimentId, `run-${i}`, searchRunTags(i), 1_700_000_000_000 + i * 1000)),
   );
+  // A retried runs/create whose first attempt did land (the server committed, then the answer failed or
+  // timed out) leaves a second run of that name; workload 5 expects exactly searchRuns active runs.
+  if (api.retries > retriesBefore) {
+    const removed = await removeDuplicateRuns(api, searchExperimentId);
+    if (removed > 0) log(`  removed ${removed} duplicate search runs left by retried runs/create (retries: ${JSON.stringify(api.retryKinds)})`);
+  }
 
   const uiExperimentId = await createExperiment(api, 'bench-ui');
   await timed(`${sizes.uiRuns} UI runs × ${sizes.uiParams} params × ${sizes.uiMetrics} metrics`, () =>

@@ -48,7 +48,17 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-function command(name: ServerName, port: number, dataDir: string, nodeArgs: string[], cli = CLI): { file: string; args: string[] } {
+/** Where a server keeps its metadata and artifacts; default SQLite + a directory under its data dir. */
+export interface StoreLocation {
+  /** --backend-store-uri, e.g. postgresql://postgres@127.0.0.1:5432/bench_minflow. */
+  backendStoreUri: string;
+  /** --artifacts-destination, e.g. s3://bucket/minflow. */
+  artifactsDestination: string;
+  /** What the server process needs to reach them (MLflow's S3 variables). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function command(name: ServerName, port: number, dataDir: string, nodeArgs: string[], cli = CLI, store?: StoreLocation): { file: string; args: string[] } {
   if (name === 'minflow') {
     if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does it)`);
     return {
@@ -60,9 +70,9 @@ function command(name: ServerName, port: number, dataDir: string, nodeArgs: stri
         '--port',
         String(port),
         '--backend-store-uri',
-        `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+        store?.backendStoreUri ?? `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
         '--artifacts-destination',
-        path.join(dataDir, 'artifacts'),
+        store?.artifactsDestination ?? path.join(dataDir, 'artifacts'),
       ],
     };
   }
@@ -79,9 +89,9 @@ function command(name: ServerName, port: number, dataDir: string, nodeArgs: stri
       '--port',
       String(port),
       '--backend-store-uri',
-      `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
+      store?.backendStoreUri ?? `sqlite:///${path.join(dataDir, 'mlflow.db')}`,
       '--artifacts-destination',
-      path.join(dataDir, 'art'),
+      store?.artifactsDestination ?? path.join(dataDir, 'art'),
     ],
   };
 }
@@ -102,17 +112,25 @@ export interface StartOptions {
   /** Append to the data directory's server.log instead of starting it afresh (a restart). */
   keepLog?: boolean;
   timeoutMs?: number;
+  /** Another store than SQLite + local files under the data directory (bench --backend postgres). */
+  store?: StoreLocation;
+  /** A given port (replicas behind nginx), default a free one. */
+  port?: number;
+  /** server.log's name in the data directory (replicas share one). */
+  logName?: string;
 }
 
 export async function startServer(name: ServerName, dataDir: string, options: StartOptions = {}): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? 180_000;
   fs.mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  const { file, args } = command(name, port, dataDir, options.nodeArgs ?? [], options.cli);
+  const port = options.port ?? (await freePort());
+  const { file, args } = command(name, port, dataDir, options.nodeArgs ?? [], options.cli, options.store);
+  const logFile = path.join(dataDir, options.logName ?? 'server.log');
   // Server logs go straight to a file: the harness never spends CPU reading them.
-  const log = fs.openSync(path.join(dataDir, 'server.log'), options.keepLog ? 'a' : 'w');
+  const log = fs.openSync(logFile, options.keepLog ? 'a' : 'w');
   const t0 = performance.now();
-  const child = spawn(file, args, { cwd: dataDir, stdio: ['ignore', log, log], detached: true });
+  const env = options.store?.env ? { ...process.env, ...options.store.env } : process.env;
+  const child = spawn(file, args, { cwd: dataDir, stdio: ['ignore', log, log], detached: true, env });
   fs.closeSync(log);
   started.add(child);
   const url = `http://127.0.0.1:${port}`;
@@ -125,10 +143,10 @@ export async function startServer(name: ServerName, dataDir: string, options: St
   );
   for (;;) {
     if (await healthy(url)) break;
-    if (exited) throw new Error(`${name} exited before answering /health; see ${path.join(dataDir, 'server.log')}`);
+    if (exited) throw new Error(`${name} exited before answering /health; ${logFile} ends:\n${logTail(logFile)}`);
     if (performance.now() - t0 > timeoutMs) {
       signalGroup(child, 'SIGKILL');
-      throw new Error(`${name} not healthy after ${timeoutMs} ms; see ${path.join(dataDir, 'server.log')}`);
+      throw new Error(`${name} not healthy after ${timeoutMs} ms; ${logFile} ends:\n${logTail(logFile)}`);
     }
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -148,6 +166,15 @@ export async function startServer(name: ServerName, dataDir: string, options: St
       started.delete(child);
     },
   };
+}
+
+/** The last lines of a server's log, for a failure message (the data directory may be gone by the time it is read). */
+function logTail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 function vmRssKiB(pid: number): number {
@@ -197,18 +224,22 @@ export class RssSampler {
   private peakKiB = 0;
   private lastKiB = 0;
 
+  private readonly roots: number[];
+
+  /** `pid`: one process, or several (replicas) whose resident sets add up. */
   constructor(
-    private readonly pid: number,
+    pid: number | number[],
     private readonly tree: boolean,
     private readonly intervalMs = 100,
   ) {
-    this.members = [pid];
+    this.roots = Array.isArray(pid) ? pid : [pid];
+    this.members = [...this.roots];
   }
 
   /** Current resident set in MiB, sampled now. */
   sample(): number {
     if (this.tree && performance.now() - this.listedAt > 1000) {
-      this.members = processTree(this.pid);
+      this.members = this.roots.flatMap((root) => processTree(root));
       this.listedAt = performance.now();
     }
     let kib = 0;

@@ -24,6 +24,8 @@ export interface Context {
   seeded: Seeded;
   /** Experiments the harness created so far, Default included. */
   experiments: number;
+  /** Appended to the names of the experiments the workloads create (a second pass on the same data). */
+  nameSuffix?: string;
   log(message: string): void;
 }
 
@@ -77,7 +79,7 @@ const post = (path: string, body: unknown, extra: Partial<BenchRequest> = {}): B
 
 async function experimentFor(ctx: Context, name: string): Promise<string> {
   ctx.experiments++;
-  return createExperiment(ctx.api, name);
+  return createExperiment(ctx.api, `${name}${ctx.nameSuffix ?? ''}`);
 }
 
 // ---- 1-4: writes ---------------------------------------------------------------------------------

@@ -60,13 +60,7 @@ function note(figure: string): void {
 }
 
 function replicaEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    MLFLOW_S3_ENDPOINT_URL: s3!.endpoint,
-    AWS_ACCESS_KEY_ID: s3!.accessKey,
-    AWS_SECRET_ACCESS_KEY: s3!.secretKey,
-    AWS_DEFAULT_REGION: (s3 as { region?: string }).region ?? 'us-east-1',
-  };
+  return { ...process.env, ...s3!.env };
 }
 
 /** Spawns a replica on `port` (not yet healthy: see ready()). */
