@@ -1,11 +1,11 @@
 // Artifacts as objects under one S3 prefix (`s3://bucket/prefix`), with the local store's semantics:
 // keys are the same validated relative paths (no `..`, no absolute paths, so nothing leaves the prefix),
 // a prefix with objects below it is a directory, listings are sorted the same way, a directory delete
-// removes its whole subtree. Uploads stream into S3 multipart uploads a few parts at a time; an upload
-// that fails or is cut off is aborted, so no partial object ever becomes visible (S3 publishes an
-// object only on PutObject / CompleteMultipartUpload, atomically).
+// removes its whole subtree. Uploads stream into S3 multipart uploads a few parts at a time
+// (s3-upload.ts); an upload that fails or is cut off is aborted, so no partial object ever becomes
+// visible (S3 publishes an object only on PutObject / CompleteMultipartUpload, atomically).
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -18,12 +18,12 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import { guessMimeType } from './send.js';
 import { isS3NotFound, s3Error, s3ErrorCode } from './s3-errors.js';
 import { presignS3Url } from './s3-presign.js';
+import { uploadStream } from './s3-upload.js';
 import type { S3Settings } from './s3-config.js';
 import type { ArtifactFileInfo, ArtifactReadable, MultipartArtifactStore, MultipartPart, MultipartUploadCredential, PresignedDownload } from './store.js';
 
@@ -32,7 +32,7 @@ const MiB = 1024 * 1024;
 export interface S3StoreOptions {
   /** Bytes per multipart part (S3's minimum is 5 MiB). */
   partSize?: number;
-  /** Parts uploaded at once; memory held per upload is about partSize × (queueSize + 1). */
+  /** Parts uploaded at once; the memory an upload holds is partSize × (queueSize + 1). */
   queueSize?: number;
   /** Lifetime of presigned part-upload and download URLs. */
   presignExpiresSeconds?: number;
@@ -55,8 +55,10 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     options: S3StoreOptions = {},
   ) {
     this.prefix = prefix.replace(/^\/+|\/+$/g, '');
-    this.partSize = options.partSize ?? 8 * MiB;
-    this.queueSize = options.queueSize ?? 3;
+    // S3's smallest part, 3 buffers = 15 MiB per upload in flight: a 1 GiB upload's RSS growth stays
+    // well under 64 MiB (bench/s3-transfer.ts) while two parts travel at once.
+    this.partSize = options.partSize ?? 5 * MiB;
+    this.queueSize = options.queueSize ?? 2;
     this.presignExpires = options.presignExpiresSeconds ?? 3600;
   }
 
@@ -67,7 +69,12 @@ export class S3ArtifactStore implements MultipartArtifactStore {
 
   /** The object key of a validated relative path ('' = the prefix itself). */
   private key(safe: string): string {
-    return [this.prefix, safe].filter((p) => p !== '').join('/');
+    // The local store's limits hold here too (a name over 255 bytes cannot exist on disk), and S3's
+    // own: a key is at most 1024 bytes. Refused as the client's mistake, before S3 is asked.
+    if (safe.split('/').some((name) => Buffer.byteLength(name) > 255)) throw invalidParameter(`Invalid artifact path '${safe}': a name is too long`);
+    const key = [this.prefix, safe].filter((p) => p !== '').join('/');
+    if (Buffer.byteLength(key) > 1024) throw invalidParameter(`Invalid artifact path '${safe}': an S3 object key is at most 1024 bytes`);
+    return key;
   }
 
   /** The listing prefix of a directory: its key and a slash ('' for the root of a bucket). */
@@ -213,23 +220,15 @@ export class S3ArtifactStore implements MultipartArtifactStore {
         next = await source.next();
       }
     };
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.bucket,
-        Key: this.key(safe),
-        Body: Readable.from(counted(), { objectMode: false, highWaterMark: MiB }),
-        ContentType: guessMimeType(safe),
-        ...this.settings.uploadExtraArgs,
-      },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
     try {
-      await upload.done();
+      await uploadStream(
+        this.client,
+        { Bucket: this.bucket, Key: this.key(safe), ContentType: guessMimeType(safe), extra: this.settings.uploadExtraArgs },
+        counted(),
+        { partSize: this.partSize, queueSize: this.queueSize },
+      );
     } catch (e) {
-      // The multipart upload is aborted by lib-storage; the rest of the request body is not wanted.
+      // The multipart upload has been aborted; the rest of the request body is not wanted.
       body.destroy();
       throw s3Error(e, `write ${this.where(safe)}`);
     }
