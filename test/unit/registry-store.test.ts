@@ -258,6 +258,11 @@ describe.each([
     expect(await names({ filter: "tags.team = 'a'" })).toEqual(['a-model']);
     expect(await names({ filter: "tags.`mlflow.prompt.is_prompt` = 'true'" })).toEqual(['prompt']);
     expect(await names({ orderBy: ['name DESC'] })).toEqual(['é-model', 'b-model', 'a-model', 'B-model']);
+    // `\` is an ordinary character in LIKE on both engines (SQLite has no escape character).
+    await registeredModels.create('back\\slash', [], '');
+    expect(await names({ filter: "name LIKE 'back\\%'" })).toEqual(['back\\slash']);
+    expect(await names({ filter: "name LIKE 'back\\s%'" })).toEqual(['back\\slash']);
+    await registeredModels.delete('back\\slash');
     const first = await registeredModels.search({ maxResults: 3 });
     expect(first.items.map((m) => m.name)).toEqual(['B-model', 'a-model', 'b-model']);
     expect(await names({ maxResults: 3, pageToken: first.nextPageToken })).toEqual(['é-model']);
@@ -312,6 +317,24 @@ describe('registry store, three PostgreSQL replicas on one database', () => {
     expect(stored.items.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     // Each reply describes the row it created.
     for (const v of made) expect((await replicas[2]!.registry.modelVersions.get('churn', v.version)).description).toBe(v.description);
+  });
+
+  it('lets one of several replicas creating (or renaming to) the same name win; the others get MLflow’s error', async () => {
+    const created = await Promise.allSettled(replicas.flatMap((r) => [r, r].map((x) => x.registry.registeredModels.create('race', [], ''))));
+    expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of created) {
+      if (r.status === 'rejected') expect(String((r.reason as Error).message)).toBe('Registered Model (name=race) already exists.');
+    }
+    for (const [i, r] of replicas.entries()) await r.registry.registeredModels.create(`from-${i}`, [], '');
+    const renamed = await Promise.allSettled(replicas.map((r, i) => r.registry.registeredModels.rename(`from-${i}`, 'target')));
+    expect(renamed.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of renamed) {
+      if (r.status === 'rejected') {
+        expect(String((r.reason as Error).message)).toBe(
+          'Registered Model (name=target) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint failed: registered_models.name',
+        );
+      }
+    }
   });
 
   it('sees another replica’s rename, alias move and delete at once (no process-local state)', async () => {
