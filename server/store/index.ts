@@ -4,6 +4,7 @@
 import { ReadPool } from '../reads/pool.js';
 import { Checkpointer } from './checkpointer.js';
 import { openDatabase } from './db.js';
+import { isPostgresUri } from './engine/pg-uri.js';
 import { SqliteEngine } from './engine/sqlite.js';
 import type { SqlEngine } from './engine/types.js';
 import { ExperimentStore } from './experiments.js';
@@ -33,10 +34,6 @@ export interface StoreLocation {
   /** The SQLite file when the backend is SQLite (':memory:' for tests). */
   dbFile: string;
   defaultArtifactRoot: string;
-}
-
-function isPostgresUri(uri: string): boolean {
-  return /^postgres(ql)?(\+\w+)?:\/\//i.test(uri);
 }
 
 export async function openTrackingStore(location: StoreLocation): Promise<TrackingStore> {
