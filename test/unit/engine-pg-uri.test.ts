@@ -125,6 +125,7 @@ describe('sslmode → TLS options (libpq meanings)', () => {
 
   it('require: TLS without verification, unless a root certificate is given (then the chain, as verify-ca)', () => {
     expect(sslFor(s('sslmode=require'))).toMatchObject({ rejectUnauthorized: false, servername: 'db.example.com' });
+    expect(sslFor(parsePgUri('postgresql://u@10.0.0.5/d?sslmode=require', noEnv))).not.toHaveProperty('servername');
     const withCa = sslFor(s(`sslmode=require&sslrootcert=${ca}`));
     expect(withCa).toMatchObject({ rejectUnauthorized: true, ca: expect.stringContaining('BEGIN CERTIFICATE') });
     expect(typeof (withCa as { checkServerIdentity?: unknown }).checkServerIdentity).toBe('function');

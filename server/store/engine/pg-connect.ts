@@ -3,6 +3,7 @@
 // server offers it (probed once at start), require = TLS without verification (with sslrootcert it
 // verifies the chain, as libpq), verify-ca = chain, verify-full = chain and host name.
 import fs from 'node:fs';
+import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { PgConnectionSettings } from './pg-uri.js';
@@ -24,7 +25,8 @@ function tlsOptions(s: PgConnectionSettings, verify: 'none' | 'ca' | 'full'): Co
   if (s.sslKey) tls.key = readPem(s.sslKey, 'sslkey');
   tls.rejectUnauthorized = verify !== 'none';
   if (verify === 'ca') tls.checkServerIdentity = () => undefined;
-  if (!s.host.startsWith('/')) tls.servername = s.host;
+  // SNI carries host names only (RFC 6066); node checks an IP literal against the certificate without it.
+  if (!s.host.startsWith('/') && net.isIP(s.host) === 0) tls.servername = s.host;
   return tls;
 }
 
@@ -67,15 +69,17 @@ export function clientConfig(s: PgConnectionSettings, ssl: false | ConnectionOpt
 export async function resolveClientConfig(s: PgConnectionSettings): Promise<pg.ClientConfig> {
   const ssl = sslFor(s);
   let config = clientConfig(s, ssl === 'probe' ? { ...tlsOptions(s, 'none') } : ssl);
-  let client = new pg.Client(config);
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connect(config);
   } catch (e) {
-    await client.end().catch(() => {});
-    if (ssl !== 'probe' || !/does not support SSL/i.test((e as Error).message)) throw e;
+    if (ssl !== 'probe' || !/does not support SSL/i.test((e as Error).message)) throw connectError(s, e);
     config = clientConfig(s, false);
-    client = new pg.Client(config);
-    await client.connect();
+    try {
+      client = await connect(config);
+    } catch (e2) {
+      throw connectError(s, e2);
+    }
   }
   try {
     await checkSessionAttrs(client, s);
@@ -83,6 +87,35 @@ export async function resolveClientConfig(s: PgConnectionSettings): Promise<pg.C
     await client.end().catch(() => {});
   }
   return config;
+}
+
+async function connect(config: pg.ClientConfig): Promise<pg.Client> {
+  const client = new pg.Client(config);
+  client.on('error', () => {}); // reported by connect()'s rejection
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+}
+
+/** Node reports a refused `localhost` (::1 and 127.0.0.1) as an AggregateError with an empty message. */
+function describe(e: unknown): string {
+  const errors = (e as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length > 0) return errors.map((x) => (x as Error).message).join('; ');
+  return (e as Error)?.message || String(e);
+}
+
+/** "cannot connect to PostgreSQL at …" with who and where, never the password. */
+function connectError(s: PgConnectionSettings, e: unknown): PgConnectError {
+  const at = s.host.startsWith('/') ? `${s.host}/.s.PGSQL.${s.port}` : `${s.host}:${s.port}`;
+  const err = new PgConnectError(
+    `cannot connect to PostgreSQL at ${at} (database '${s.database}', user '${s.user}', sslmode=${s.sslMode}): ${describe(e)}`,
+  );
+  (err as { code?: unknown }).code = (e as { code?: unknown }).code;
+  return err;
 }
 
 /** node-postgres has no target_session_attrs: with one host it means "refuse a server that cannot take writes". */
