@@ -240,6 +240,28 @@ describe('PostgresEngine on a real server', () => {
     expect(await seen).toEqual({ before: 0, after: 0, samePid: true, iso: { i: 'repeatable read', ro: 'on' }, write: '25006' });
   });
 
+  it('runs a deadlock victim again: two transactions locking two rows in opposite orders both commit', async () => {
+    await engine.run("INSERT INTO kv (k, n) VALUES ('r1', 0), ('r2', 0)");
+    const aLocked = deferred();
+    const bLocked = deferred();
+    let attempts = 0;
+    const body = (first: string, second: string, mine: ReturnType<typeof deferred>, theirs: ReturnType<typeof deferred>) => async () => {
+      attempts++;
+      await engine.run('UPDATE kv SET n = n + 1 WHERE k = ?', [first]);
+      if (attempts <= 2) {
+        mine.resolve();
+        await theirs.promise; // both hold their first row: the second UPDATEs deadlock
+      }
+      await engine.run('UPDATE kv SET n = n + 1 WHERE k = ?', [second]);
+    };
+    await Promise.all([
+      engine.transaction(body('r1', 'r2', aLocked, bLocked)),
+      engine.transaction(body('r2', 'r1', bLocked, aLocked)),
+    ]);
+    expect(attempts).toBe(3);
+    expect(await engine.values('SELECT k, n FROM kv ORDER BY k')).toEqual([['r1', 2], ['r2', 2]]);
+  });
+
   it('a statement issued after its transaction ended is refused instead of running on a reused connection', async () => {
     let late: Promise<unknown> | undefined;
     const release = deferred();
