@@ -206,7 +206,7 @@ describe('proxied artifacts on S3', () => {
       });
       req.on('error', () => resolve());
       req.on('close', () => resolve());
-      // Enough for two 8 MiB parts to be on their way to S3, then the connection goes.
+      // Enough for several 5 MiB parts to be on their way to S3, then the connection goes.
       let sent = 0;
       const pump = () => {
         while (sent < 24 * MiB) {
