@@ -262,6 +262,30 @@ describe('PostgresEngine on a real server', () => {
     expect(await engine.values('SELECT k, n FROM kv ORDER BY k')).toEqual([['r1', 2], ['r2', 2]]);
   });
 
+  it('keeps answering a prepared SELECT * after another process changes the table (cached plan 0A000)', async () => {
+    const one = new PostgresEngine({ connectionString: db.uri }, { poolSize: 1 });
+    try {
+      await one.run('CREATE TABLE evolving (a INT)');
+      await one.run('INSERT INTO evolving VALUES (1)');
+      expect(await one.all('SELECT * FROM evolving')).toEqual([{ a: 1 }]);
+      const admin = new pg.Client({ connectionString: db.uri });
+      await admin.connect();
+      await admin.query('ALTER TABLE evolving ADD COLUMN b INT DEFAULT 2');
+      await admin.end();
+      expect(await one.all('SELECT * FROM evolving')).toEqual([{ a: 1, b: 2 }]);
+      expect(await one.all('SELECT * FROM evolving')).toEqual([{ a: 1, b: 2 }]);
+      // Inside a transaction the stale plan aborts it: the transaction runs again, unprepared.
+      await one.transaction(async () => one.all('SELECT a FROM evolving WHERE a = ?', [1]));
+      const admin2 = new pg.Client({ connectionString: db.uri });
+      await admin2.connect();
+      await admin2.query('ALTER TABLE evolving ALTER COLUMN a TYPE BIGINT');
+      await admin2.end();
+      expect(await one.transaction(async () => one.all('SELECT a FROM evolving WHERE a = ?', [1]))).toEqual([{ a: 1 }]);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('a statement issued after its transaction ended is refused instead of running on a reused connection', async () => {
     let late: Promise<unknown> | undefined;
     const release = deferred();

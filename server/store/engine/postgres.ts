@@ -92,7 +92,8 @@ export class PostgresEngine implements SqlEngine {
       } catch (e) {
         // A deadlock victim (two replicas locking rows in opposite orders) or a serialization failure is
         // rolled back whole by PostgreSQL: running the body again is what MLflow's clients would do anyway.
-        if (!isRetryable(e) || attempt >= this.retries) throw e;
+        // So is one whose prepared statement went stale under a migration (that text now goes unnamed).
+        if (!(isRetryable(e) || isStalePlan(e)) || attempt >= this.retries) throw e;
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
       }
     }
