@@ -16,6 +16,8 @@ import {
 } from './data/index.js';
 import { TrainerError, TrackingServerUnreachable } from './errors.js';
 import { registerAndPromote, type Promotion } from './promotion/register.js';
+import { CrossValidator, DEFAULT_CV_FOLDS, groupFolds, stratifiedFolds, type CvResult } from './selection/cv.js';
+import { findLeakage, leakageMessage, type Leakage } from './selection/leakage.js';
 import { datasetInput, type DatasetOrigin } from './tracking/dataset-input.js';
 import { trainAndLogModel, type Candidate, type ModelRunResult } from './tracking/model-run.js';
 import { comparisonPlot } from './tracking/plots.js';
@@ -31,6 +33,15 @@ export interface TrainOptions {
   load?: LoadOptions;
   /** `random` (default: scikit-learn's 80/20 split, seed 42), `group:<col>` or `time:<col>`. */
   split?: string;
+  /** Test share (a fraction) or row count, as train_test_split's test_size; default 0.2. */
+  testSize?: number;
+  /** Seed of the split and of the cross-validation folds; default 42. */
+  seed?: number;
+  /**
+   * Folds of the cross-validation on the training rows that chooses the best model (default 5).
+   * 0 skips it and chooses on the test rows, as the seed did (the best test AUC is then biased upwards).
+   */
+  cvFolds?: number;
   experiment?: string;
   modelName?: string;
   minImprovement?: number;
@@ -51,6 +62,10 @@ export interface TrainResult {
   test: Dataset;
   models: ModelRunResult[];
   best: ModelRunResult;
+  /** How the best model was chosen. */
+  selection: { by: 'cv' | 'test'; folds: number };
+  /** Id-like columns whose values are on both sides of the split (leakage the test scores do not show). */
+  leakage: Leakage[];
   promotion: Promotion;
   seconds: { load: number; register: number; total: number };
 }
@@ -96,9 +111,20 @@ async function loadTable(source: DataSource, load: LoadOptions): Promise<{ ds: D
   return { ds: await loadDataset(file, load), name: path.basename(file).replace(/\.[^.]+$/, ''), origin: () => ({ kind: 'file', path: file }) };
 }
 
-function bestByTestAuc(models: ModelRunResult[]): ModelRunResult {
-  const auc = (m: ModelRunResult) => (Number.isNaN(m.test.report.rocAuc) ? -Infinity : m.test.report.rocAuc);
-  return models.reduce((best, m) => (auc(m) > auc(best) ? m : best));
+/** The first model with the highest score (mean CV ROC AUC, or test ROC AUC without CV); NaN loses. */
+function bestBy(models: ModelRunResult[], score: (m: ModelRunResult) => number): ModelRunResult {
+  const s = (m: ModelRunResult) => (Number.isNaN(score(m)) ? -Infinity : score(m));
+  return models.reduce((best, m) => (s(m) > s(best) ? m : best));
+}
+
+/** Folds that keep apart what the split keeps apart: grouped by the split's column, else stratified. */
+function foldAssignment(train: Dataset, split: string, folds: number, seed: number): Int32Array {
+  const group = /^group:(.+)$/.exec(split)?.[1];
+  if (group !== undefined) {
+    const values = train.extra.get(group) ?? Array.from(train.columns[train.featureNames.indexOf(group)] ?? [], (v) => String(v));
+    return groupFolds(values, folds);
+  }
+  return stratifiedFolds(train.y, folds, seed);
 }
 
 function kv(record: Record<string, string>): KeyValue[] {
@@ -117,14 +143,19 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
   const split = o.split ?? 'random';
   const modelName = o.modelName ?? 'churn';
   const minImprovement = o.minImprovement ?? 0;
+  const seed = o.seed ?? 42;
+  const cvFolds = o.cvFolds ?? DEFAULT_CV_FOLDS;
   const cands = o.candidates ?? defaultCandidates(DEFAULT_MODELS);
   if (cands.length === 0) throw new RangeError('no models to train');
+  if (!(Number.isInteger(cvFolds) && (cvFolds === 0 || cvFolds >= 2))) throw new RangeError(`cvFolds must be 0 or an integer >= 2, got ${cvFolds}`);
 
   progress.phase('loading data', 1);
   const table = await loadTable(o.source, load);
-  const { train, test } = splitDataset(table.ds, split);
+  const { train, test } = splitDataset(table.ds, split, { randomState: seed, ...(o.testSize !== undefined ? { testSize: o.testSize } : {}) });
   const loadSeconds = (performance.now() - started) / 1000;
   progress.advance(1);
+  const leakage = findLeakage(train, test, split);
+  for (const l of leakage) progress.note(`warning: ${leakageMessage(l)}`);
 
   progress.phase(`connecting to ${o.trackingUri}`, 1);
   const experiment = await connect(client, o.experiment ?? 'churn');
@@ -145,6 +176,8 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
         target: train.target.name,
         positive_label: train.target.positiveLabel,
         split,
+        seed: String(seed),
+        cv_folds: String(cvFolds),
         n_train: String(train.nRows),
         n_test: String(test.nRows),
         n_features: String(train.featureNames.length),
@@ -156,10 +189,25 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
     });
     await client.logInputs(parentRunId, [inputs.train, inputs.test]);
 
+    if (leakage.length > 0) await client.logBatch(parentRunId, { tags: [{ key: 'split_leakage', value: leakage.map(leakageMessage).join(' ') }] });
+
+    // Cross-validation first, on the training rows only: it chooses the model; the test rows then score
+    // each model once.
+    const cv = new Map<Candidate, CvResult>();
+    if (cvFolds > 0) {
+      const validator = new CrossValidator(train, foldAssignment(train, split, cvFolds, seed), {
+        onFold: () => progress.advance(1),
+      });
+      for (const c of cands) {
+        progress.phase(`cross-validating ${c.key}${c.detail ? ` (${c.detail})` : ''}: ${cvFolds} folds of the training rows`, cvFolds);
+        cv.set(c, await validator.evaluate(c.make(), c.key));
+      }
+    }
+
     const ctx = { client, experimentId: experiment.experiment_id, parentRunId, source, train, test, inputs, progress };
     const models: ModelRunResult[] = [];
-    for (const c of cands) models.push(await trainAndLogModel(ctx, c));
-    const best = bestByTestAuc(models);
+    for (const c of cands) models.push(await trainAndLogModel(ctx, c, cv.get(c)));
+    const best = cvFolds > 0 ? bestBy(models, (m) => m.cv!.mean) : bestBy(models, (m) => m.test.report.rocAuc);
 
     const registerStart = performance.now();
     const promotion = await registerAndPromote(client, {
@@ -175,6 +223,7 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
 
     progress.phase('finishing the parent run', 1);
     const metrics = [{ key: 'best_test_roc_auc', value: best.test.report.rocAuc }];
+    if (best.cv) metrics.push({ key: 'best_cv_roc_auc', value: best.cv.mean });
     const prodScore = promotion.previousProduction?.score;
     if (prodScore !== undefined) metrics.push({ key: 'production_test_roc_auc', value: prodScore });
     const now = Date.now();
@@ -184,6 +233,7 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
         best_model: best.estimator,
         best_run_id: best.runId,
         best_model_id: best.modelId,
+        best_model_selection: cvFolds > 0 ? `mean ROC AUC of ${cvFolds}-fold cross-validation on the training rows` : 'ROC AUC on the test rows',
         registered_version: promotion.version,
         promotion_decision: promotion.decision.outcome,
         promotion_reason: promotion.decision.reason,
@@ -202,6 +252,8 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
       test,
       models,
       best,
+      selection: cvFolds > 0 ? { by: 'cv', folds: cvFolds } : { by: 'test', folds: 0 },
+      leakage,
       promotion,
       seconds: { load: loadSeconds, register: registerSeconds, total: (performance.now() - started) / 1000 },
     };

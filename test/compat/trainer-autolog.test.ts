@@ -7,7 +7,7 @@
 //
 // The trainer logs a little more than autolog does (noted in EXTRA): test-side ROC AUC and average
 // precision, which autolog cannot name (roc_auc_score on predict_proba(X)[:, 1] is on a new array), the
-// test plots and feature importances. Everything autolog logs, the trainer logs too.
+// cross-validation scores, the test plots and feature importances. Everything autolog logs, the trainer logs too.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidates } from '../../trainer/candidates.js';
@@ -21,7 +21,8 @@ const N_ESTIMATORS = 100;
 const EXPERIMENT = 'autolog-compare';
 const KINDS = ['decision_tree', 'random_forest', 'logistic_regression', 'voting_ensemble'] as const;
 const EXTRA = {
-  metrics: ['roc_auc_score_X_test', 'average_precision_score_X_test'],
+  // Plus the cross-validation on the training rows that chose the best model.
+  metrics: ['roc_auc_score_X_test', 'average_precision_score_X_test', 'cv_roc_auc', 'cv_roc_auc_std', 'cv_fold_roc_auc'],
   artifacts: ['feature_importance.png', 'precision_recall_curve.png', 'roc_curve.png', 'test_confusion_matrix.png'],
 };
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MODELS, DEFAULT_N_ESTIMATORS, isModelKey, MODEL_KEYS, type ModelKey } from '../candidates.js';
 import { parseSplitSpec } from '../data/index.js';
 import type { DataSource } from '../pipeline.js';
+import { DEFAULT_CV_FOLDS } from '../selection/cv.js';
 
 export const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
 
@@ -12,8 +13,9 @@ export const TRAIN_USAGE = `Usage: minflow train (--data PATH | --synthetic N) [
 
 Trains a decision tree, a random forest and a soft-voting ensemble on a churn table, logs one parent run
 with a nested run per model to an MLflow tracking server (params, metrics, datasets, plots, the model as
-an MLflow-3 logged model), registers the best model (test ROC AUC) as a new version with @challenger, and
-moves @production to it only when it beats the current @production on the same test rows.
+an MLflow-3 logged model), registers the best model (mean ROC AUC of a k-fold cross-validation on the
+training rows) as a new version with @challenger, and moves @production to it only when it beats the
+current @production on the same test rows.
 
 Data:
   --data PATH              CSV file (the abt.csv layout or any table with a binary target column)
@@ -23,6 +25,10 @@ Data:
   --drop COLS              comma-separated columns that are not features (ids, dates); repeatable
   --split SPEC             random (default; scikit-learn's 80/20 split, seed 42), group:<column> (no
                            customer on both sides) or time:<column> (the latest dates are the test set)
+  --test-size X            test share in (0, 1) or a row (group) count (default: 0.2)
+  --seed N                 random_state of the split, the folds and the models (default: 42)
+  --cv-folds K             folds of the cross-validation that picks the best model (default: ${DEFAULT_CV_FOLDS});
+                           0 picks on the test rows instead (a biased, optimistic choice)
 
 Models:
   --models KEYS            comma-separated, from ${MODEL_KEYS.join(', ')} (default: ${DEFAULT_MODELS.join(',')})
@@ -52,6 +58,9 @@ export interface TrainCliOptions {
   minImprovement: number;
   nEstimators: number;
   models: ModelKey[];
+  seed: number;
+  testSize?: number;
+  cvFolds: number;
 }
 
 export class UsageError extends Error {
@@ -95,6 +104,9 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
         'min-improvement': { type: 'string' },
         'n-estimators': { type: 'string' },
         models: { type: 'string' },
+        seed: { type: 'string' },
+        'test-size': { type: 'string' },
+        'cv-folds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -134,6 +146,28 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
   const trackingUri = nonEmpty('--tracking-uri', values['tracking-uri'], env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI);
   if (!/^https?:\/\/[^/]/.test(trackingUri)) throw new UsageError(`--tracking-uri must be an http(s) URL, got "${trackingUri}"`);
 
+  let seed = 42;
+  if (values.seed !== undefined) {
+    seed = Number(values.seed);
+    if (!/^\s*\d+\s*$/.test(values.seed) || !Number.isSafeInteger(seed) || seed > 0xffffffff) {
+      throw new UsageError(`--seed must be an integer in [0, 4294967295], got "${values.seed}"`);
+    }
+  }
+  let testSize: number | undefined;
+  if (values['test-size'] !== undefined) {
+    const raw = values['test-size'];
+    testSize = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(testSize) || testSize <= 0 || (testSize >= 1 && !Number.isInteger(testSize))) {
+      throw new UsageError(`--test-size must be a fraction in (0, 1) or a whole number of rows, got "${raw}"`);
+    }
+  }
+  let cvFolds = DEFAULT_CV_FOLDS;
+  if (values['cv-folds'] !== undefined) {
+    const raw = values['cv-folds'];
+    cvFolds = Number(raw);
+    if (!/^\s*\d+\s*$/.test(raw) || cvFolds === 1 || cvFolds > 100) throw new UsageError(`--cv-folds must be 0 or an integer from 2 to 100, got "${raw}"`);
+  }
+
   return {
     source,
     ...(values.target !== undefined ? { target: nonEmpty('--target', values.target, '') } : {}),
@@ -146,5 +180,8 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
     minImprovement,
     nEstimators: values['n-estimators'] === undefined ? DEFAULT_N_ESTIMATORS : positiveInt('--n-estimators', values['n-estimators']),
     models: models as ModelKey[],
+    seed,
+    ...(testSize !== undefined ? { testSize } : {}),
+    cvFolds,
   };
 }

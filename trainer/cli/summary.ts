@@ -1,6 +1,7 @@
 // The table `minflow train` prints when it is done: each model's scores and timings, the registered
 // version and what happened to @production, and where to look in the UI.
 import type { TrainResult } from '../pipeline.js';
+import { leakageMessage } from '../selection/leakage.js';
 
 function num(x: number): string {
   return Number.isNaN(x) ? 'NaN' : x.toFixed(4);
@@ -28,8 +29,10 @@ export function uiUrls(r: Pick<TrainResult, 'trackingUri' | 'experimentId' | 'pa
 }
 
 export function formatSummary(r: TrainResult): string {
+  const cv = r.selection.by === 'cv';
   const rows = r.models.map((m) => [
     m === r.best ? `${m.estimator} *` : m.estimator,
+    ...(cv ? [num(m.cv?.mean ?? NaN)] : []),
     num(m.train.report.rocAuc),
     num(m.test.report.rocAuc),
     num(m.test.report.accuracy),
@@ -41,10 +44,17 @@ export function formatSummary(r: TrainResult): string {
   const lines = [
     `Trained on ${r.train.nRows} rows, tested on ${r.test.nRows} (${r.train.featureNames.length} features, target ${r.train.target.name}=${r.train.target.positiveLabel}).`,
     '',
-    ...table(['Model', 'train AUC', 'test AUC', 'test acc', 'test F1', 'fit', 'log+upload', 'run id'], rows, new Set([1, 2, 3, 4, 5, 6])),
-    '* best by test ROC AUC',
+    ...table(
+      ['Model', ...(cv ? ['CV AUC'] : []), 'train AUC', 'test AUC', 'test acc', 'test F1', 'fit', 'log+upload', 'run id'],
+      rows,
+      new Set(cv ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6]),
+    ),
+    cv
+      ? `* best by mean ROC AUC of ${r.selection.folds}-fold cross-validation on the training rows (the test rows only report)`
+      : '* best by test ROC AUC (no cross-validation: an optimistic choice)',
     '',
   ];
+  for (const l of r.leakage) lines.push(`Warning: ${leakageMessage(l)}`, '');
   const p = r.promotion;
   const prev = p.previousProduction;
   lines.push(`Registered "${p.modelName}" version ${p.version} (${r.best.estimator}, models:/${r.best.modelId}) as @challenger.`);

@@ -12,6 +12,7 @@ import { logModel } from './logged-model.js';
 import { modelPlots, type Scored } from './plots.js';
 import { autologEstimatorTags, autologParams, sklearnEstimator } from './sklearn-params.js';
 import { pyRepr } from './sklearn-repr.js';
+import type { CvResult } from '../selection/cv.js';
 import type { ProgressSink } from './progress-sink.js';
 import { sourceTags, type SourceContext } from './source-tags.js';
 
@@ -46,6 +47,8 @@ export interface ModelRunResult {
   classifier: Classifier;
   train: Scored;
   test: Scored;
+  /** Cross-validation on the training rows, when the training ran one. */
+  cv?: CvResult;
   fitSeconds: number;
   /** Logging the run: metrics, plots, model upload. */
   logSeconds: number;
@@ -79,7 +82,16 @@ export function estimatorHtml(repr: string): string {
   return `<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n  </head>\n  <body>\n    <pre>${escaped}</pre>\n  </body>\n</html>\n`;
 }
 
-export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): Promise<ModelRunResult> {
+/** The CV metrics: mean and spread, and each fold's AUC as the steps of one metric's history. */
+function cvMetrics(cv: CvResult): { key: string; value: number; step: number }[] {
+  return [
+    { key: 'cv_roc_auc', value: cv.mean, step: 0 },
+    { key: 'cv_roc_auc_std', value: cv.std, step: 0 },
+    ...cv.foldAuc.map((value, step) => ({ key: 'cv_fold_roc_auc', value, step })),
+  ];
+}
+
+export async function trainAndLogModel(ctx: RunContext, candidate: Candidate, cv?: CvResult): Promise<ModelRunResult> {
   const { client, progress } = ctx;
   const classifier = candidate.make();
   const estimator = estimatorName(classifier.kind);
@@ -135,6 +147,12 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
       model_id: modelId,
       ...(m.kind === 'training' ? { dataset_name: ctx.inputs.train.dataset.name, dataset_digest: ctx.inputs.train.dataset.digest } : {}),
     }));
+    // Cross-validated on the training rows: linked to the model and the training dataset.
+    if (cv) {
+      for (const m of cvMetrics(cv)) {
+        metrics.push({ ...m, timestamp, run_id: runId, model_id: modelId, dataset_name: ctx.inputs.train.dataset.name, dataset_digest: ctx.inputs.train.dataset.digest });
+      }
+    }
     for (const batch of chunks(metrics, MAX_METRICS_PER_BATCH)) await client.logBatch(runId, { metrics: batch });
     const artifactUri = run.info.artifact_uri!;
     await client.artifacts.logBytes(artifactUri, 'metric_info.json', Buffer.from(metricInfoJson(named)), 'application/json');
@@ -151,7 +169,7 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate): P
     await client.setTerminated(runId, 'FINISHED');
     progress.advance(1);
     const logSeconds = (performance.now() - logStart) / 1000;
-    return { key: candidate.key, estimator, runId, modelId, classifier, train, test, fitSeconds, logSeconds };
+    return { key: candidate.key, estimator, runId, modelId, classifier, train, test, ...(cv ? { cv } : {}), fitSeconds, logSeconds };
   } catch (e) {
     await client.setTerminated(runId, 'FAILED').catch(() => undefined);
     throw e;

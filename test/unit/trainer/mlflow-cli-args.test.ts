@@ -25,6 +25,8 @@ describe('parseTrainArgs', () => {
       minImprovement: 0,
       nEstimators: 500,
       models: ['dt', 'rf', 'ensemble'],
+      seed: 42,
+      cvFolds: 5,
     });
     expect(DEFAULT_TRACKING_URI).toBe('http://127.0.0.1:5000');
   });
@@ -43,6 +45,9 @@ describe('parseTrainArgs', () => {
       '--min-improvement', '0.005',
       '--n-estimators', '50',
       '--models', 'rf, lr',
+      '--seed', '7',
+      '--test-size', '0.25',
+      '--cv-folds', '3',
     ]);
     expect(o).toEqual({
       source: { kind: 'synthetic', rows: 2000 },
@@ -56,7 +61,11 @@ describe('parseTrainArgs', () => {
       minImprovement: 0.005,
       nEstimators: 50,
       models: ['rf', 'lr'],
+      seed: 7,
+      testSize: 0.25,
+      cvFolds: 3,
     });
+    expect(parseTrainArgs(['--synthetic', '10', '--cv-folds', '0', '--test-size', '200'])).toMatchObject({ cvFolds: 0, testSize: 200 });
   });
 
   it('takes the tracking URI from MLFLOW_TRACKING_URI unless the flag is given', () => {
@@ -70,7 +79,7 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--help'])).toBeNull();
     expect(parseTrainArgs(['-h'])).toBeNull();
     expect(TRAIN_USAGE).toMatch(/^Usage: minflow train/);
-    for (const flag of ['--data', '--synthetic', '--target', '--positive-label', '--drop', '--split', '--tracking-uri', '--experiment', '--model-name', '--min-improvement', '--n-estimators', '--models', '--help']) {
+    for (const flag of ['--data', '--synthetic', '--target', '--positive-label', '--drop', '--split', '--tracking-uri', '--experiment', '--model-name', '--min-improvement', '--n-estimators', '--models', '--seed', '--test-size', '--cv-folds', '--help']) {
       expect(TRAIN_USAGE).toContain(flag);
     }
   });
@@ -88,6 +97,11 @@ describe('parseTrainArgs', () => {
     [['--synthetic', '10', '--models', 'dt,xgb'], 'unknown model(s) xgb: choose from dt, rf, lr, ensemble'],
     [['--synthetic', '10', '--models', 'dt,dt'], '--models names a model twice'],
     [['--synthetic', '10', '--models', ','], '--models names no model'],
+    [['--synthetic', '10', '--seed=-1'], '--seed must be an integer in [0, 4294967295], got "-1"'],
+    [['--synthetic', '10', '--seed', '1.5'], '--seed must be an integer in [0, 4294967295], got "1.5"'],
+    [['--synthetic', '10', '--test-size', '1.5'], '--test-size must be a fraction in (0, 1) or a whole number of rows, got "1.5"'],
+    [['--synthetic', '10', '--test-size', '0'], '--test-size must be a fraction in (0, 1)'],
+    [['--synthetic', '10', '--cv-folds', '1'], '--cv-folds must be 0 or an integer from 2 to 100, got "1"'],
     [['--synthetic', '10', '--tracking-uri', 'localhost:5000'], '--tracking-uri must be an http(s) URL'],
     [['--synthetic', '10', '--experiment', ' '], '--experiment must not be empty'],
     [['--synthetic', '10', '--colour'], "Unknown option '--colour'"],
