@@ -245,7 +245,7 @@ describe('PostgresEngine on a real server', () => {
     const aLocked = deferred();
     const bLocked = deferred();
     let attempts = 0;
-    const body = (first: string, second: string, mine: ReturnType<typeof deferred>, theirs: ReturnType<typeof deferred>) => async () => {
+    const body = (first: string, second: string, mine: ReturnType<typeof deferred<void>>, theirs: ReturnType<typeof deferred<void>>) => async () => {
       attempts++;
       await engine.run('UPDATE kv SET n = n + 1 WHERE k = ?', [first]);
       if (attempts <= 2) {
