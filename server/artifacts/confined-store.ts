@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MlflowError } from '../errors.js';
 import { LocalArtifactStore } from './local-store.js';
+import type { RangeRequest } from './range.js';
 import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.js';
 
 export function isInsideDir(child: string, parent: string): boolean {
@@ -58,9 +59,9 @@ export class ConfinedLocalStore implements ArtifactStore {
     return this.inner.list(dir);
   }
 
-  async read(rel: string): Promise<ArtifactReadable> {
+  async read(rel: string, range?: RangeRequest): Promise<ArtifactReadable> {
     await this.check();
-    return this.inner.read(rel);
+    return this.inner.read(rel, range);
   }
 
   async write(rel: string, body: Readable, maxBytes?: number): Promise<number> {

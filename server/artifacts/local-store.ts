@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
+import { resolveRange, type RangeRequest } from './range.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.js';
 
@@ -91,7 +92,7 @@ export class LocalArtifactStore implements ArtifactStore {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  async read(rel: string): Promise<ArtifactReadable> {
+  async read(rel: string, range?: RangeRequest): Promise<ArtifactReadable> {
     const abs = await this.resolve(rel);
     let stat: fs.Stats;
     try {
@@ -100,8 +101,11 @@ export class LocalArtifactStore implements ArtifactStore {
       throw notFound(`No such artifact: '${validatePathIsSafe(rel)}'`);
     }
     if (stat.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
+    const bytes = range ? resolveRange(range, stat.size) : undefined;
     const handle = await fsp.open(abs, 'r');
-    return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), size: stat.size };
+    const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, ...(bytes ? { start: bytes.start, end: bytes.end } : {}) });
+    if (!bytes) return { stream, size: stat.size };
+    return { stream, size: bytes.end - bytes.start + 1, range: { ...bytes, total: stat.size } };
   }
 
   async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY, refuseEmpty?: () => Error): Promise<number> {

@@ -22,6 +22,7 @@ import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import { guessMimeType } from './send.js';
 import { isS3NotFound, s3Error, s3ErrorCode } from './s3-errors.js';
+import { RangeNotSatisfiable, type RangeRequest } from './range.js';
 import { presignS3Url } from './s3-presign.js';
 import { uploadStream } from './s3-upload.js';
 import type { S3Settings } from './s3-config.js';
@@ -157,17 +158,43 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     return out.sort(compare);
   }
 
-  async read(rel: string): Promise<ArtifactReadable> {
+  async read(rel: string, range?: RangeRequest): Promise<ArtifactReadable> {
     const safe = validatePathIsSafe(rel);
     if (safe === '') throw invalidParameter(`Artifact path refers to a directory, not a file: ''`);
+    const Range = range === undefined ? undefined : 'suffix' in range ? `bytes=-${range.suffix}` : `bytes=${range.start}-${range.end ?? ''}`;
+    if (range && 'suffix' in range && range.suffix === 0) throw new RangeNotSatisfiable(await this.sizeOf(safe));
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(safe) }));
-      return { stream: out.Body as Readable, size: Number(out.ContentLength ?? 0) };
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(safe), Range }));
+      const stream = out.Body as Readable;
+      const size = Number(out.ContentLength ?? 0);
+      if (!range) return { stream, size };
+      // bytes start-end/total; an empty object answers 200 without Content-Range.
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(out.ContentRange ?? '');
+      if (!m) {
+        if (size > 0) return { stream, size }; // a store that ignored the Range: the whole file, as 200
+        stream.destroy();
+        throw new RangeNotSatisfiable(0);
+      }
+      return { stream, size, range: { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } };
     } catch (e) {
+      if (e instanceof RangeNotSatisfiable) throw e;
+      if (s3ErrorCode(e) === 'InvalidRange' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+        throw new RangeNotSatisfiable(await this.sizeOf(safe));
+      }
       if (isS3NotFound(e)) {
         if (await this.isDirectory(safe)) throw invalidParameter(`Artifact path refers to a directory, not a file: '${safe}'`);
         throw notFound(`No such artifact: '${safe}'`);
       }
+      throw s3Error(e, `read ${this.where(safe)}`);
+    }
+  }
+
+  private async sizeOf(safe: string): Promise<number> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(safe) }));
+      return Number(head.ContentLength ?? 0);
+    } catch (e) {
+      if (isS3NotFound(e)) throw notFound(`No such artifact: '${safe}'`);
       throw s3Error(e, `read ${this.where(safe)}`);
     }
   }

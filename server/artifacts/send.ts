@@ -1,7 +1,9 @@
 // Sending an artifact file the way MLflow does (_response_with_file_attachment_headers): always as an
 // attachment (so a browser never renders it on our origin), nosniff, and MLflow's MIME guess —
-// text/plain for the text-like extensions it lists (MLmodel included), else by extension.
-import type { FastifyReply } from 'fastify';
+// text/plain for the text-like extensions it lists (MLmodel included), else by extension. Range
+// requests are answered as Flask's conditional send_file answers them (range.ts).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RangeNotSatisfiable, parseRangeHeader, type RangeRequest } from './range.js';
 import type { ArtifactReadable } from './store.js';
 
 const TEXT_EXTENSIONS = new Set([
@@ -60,10 +62,35 @@ export function contentDisposition(fileName: string): string {
 
 export function sendArtifact(reply: FastifyReply, file: ArtifactReadable, artifactPath: string): FastifyReply {
   const name = artifactPath.split('/').pop() || artifactPath;
-  return reply
+  reply
     .header('Content-Type', guessMimeType(name))
     .header('Content-Disposition', contentDisposition(name))
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Content-Length', String(file.size))
-    .send(file.stream);
+    .header('Accept-Ranges', 'bytes')
+    .header('Content-Length', String(file.size));
+  if (file.range) reply.status(206).header('Content-Range', `bytes ${file.range.start}-${file.range.end}/${file.range.total}`);
+  return reply.send(file.stream);
+}
+
+/**
+ * Reads an artifact with the request's Range (a single byte range; anything else reads the whole
+ * file) and sends it: 200, 206 with Content-Range, or 416 with `Content-Range: bytes *\/size`.
+ */
+export async function sendArtifactRange(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  read: (range?: RangeRequest) => Promise<ArtifactReadable>,
+  artifactPath: string,
+): Promise<FastifyReply> {
+  try {
+    return sendArtifact(reply, await read(parseRangeHeader(req.headers.range)), artifactPath);
+  } catch (e) {
+    if (!(e instanceof RangeNotSatisfiable)) throw e;
+    return reply
+      .status(416)
+      .header('Content-Range', `bytes */${e.size}`)
+      .header('Accept-Ranges', 'bytes')
+      .type('text/plain; charset=utf-8')
+      .send('Requested Range Not Satisfiable');
+  }
 }

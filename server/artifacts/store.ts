@@ -1,6 +1,7 @@
 // The artifact store seen by routes: a tree of files addressed by relative POSIX paths. The local
 // store and the S3 store (s3-store.ts) implement it with the same semantics.
 import type { Readable } from 'node:stream';
+import type { ByteRange, RangeRequest } from './range.js';
 
 export interface ArtifactFileInfo {
   /** Path relative to the store root, POSIX separators. */
@@ -12,14 +13,20 @@ export interface ArtifactFileInfo {
 
 export interface ArtifactReadable {
   stream: Readable;
+  /** Bytes in `stream`: the file's size, or the range's length. */
   size: number;
+  /** Set when a range was asked for: the bytes sent, and the file's whole size. */
+  range?: ByteRange & { total: number };
 }
 
 export interface ArtifactStore {
   /** Entries directly under `dir` ('' = root), sorted by name; [] when `dir` is missing or a file. */
   list(dir: string): Promise<ArtifactFileInfo[]>;
-  /** Opens a file; RESOURCE_DOES_NOT_EXIST when missing, INVALID_PARAMETER_VALUE for a directory. */
-  read(path: string): Promise<ArtifactReadable>;
+  /**
+   * Opens a file, or only `range` of it; RESOURCE_DOES_NOT_EXIST when missing, INVALID_PARAMETER_VALUE
+   * for a directory, RangeNotSatisfiable for a range past the end.
+   */
+  read(path: string, range?: RangeRequest): Promise<ArtifactReadable>;
   /**
    * Streams `body` to `path`, atomically: readers see the old file or the whole new one. With
    * `refuseEmpty`, an empty body throws its error and leaves the old file in place.

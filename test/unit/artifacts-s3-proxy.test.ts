@@ -91,6 +91,25 @@ describe('proxied artifacts on S3', () => {
     });
   });
 
+  it('answers a Range request with 206 and Content-Range, and one past the end with 416', async () => {
+    await put('range/data.bin', '0123456789abcdef');
+    const part = await send('GET', `${PROXY}/artifacts/range/data.bin`, undefined, { range: 'bytes=4-7' });
+    expect({ status: part.status, body: part.raw.toString(), range: part.headers['content-range'], length: part.headers['content-length'], accept: part.headers['accept-ranges'] }).toEqual({
+      status: 206,
+      body: '4567',
+      range: 'bytes 4-7/16',
+      length: '4',
+      accept: 'bytes',
+    });
+    const tail = await send('GET', `${PROXY}/artifacts/range/data.bin`, undefined, { range: 'bytes=-3' });
+    expect({ status: tail.status, body: tail.raw.toString(), range: tail.headers['content-range'] }).toEqual({ status: 206, body: 'def', range: 'bytes 13-15/16' });
+    const past = await send('GET', `${PROXY}/artifacts/range/data.bin`, undefined, { range: 'bytes=16-' });
+    expect({ status: past.status, range: past.headers['content-range'] }).toEqual({ status: 416, range: 'bytes */16' });
+    // Several ranges are not served as multipart/byteranges: the whole file, 200.
+    const many = await send('GET', `${PROXY}/artifacts/range/data.bin`, undefined, { range: 'bytes=0-1,4-5' });
+    expect({ status: many.status, body: many.raw.toString() }).toEqual({ status: 200, body: '0123456789abcdef' });
+  });
+
   it('lists basenames with sizes and directories, as the local proxy does; empty files have no size', async () => {
     await put('l/a.txt', 'aaa');
     await put('l/sub/b.txt', 'b');

@@ -14,6 +14,7 @@ import { S3ArtifactStore } from '../../server/artifacts/s3-store.js';
 import { S3Roots } from '../../server/artifacts/s3-roots.js';
 import { ArtifactResolver } from '../../server/artifacts/locations.js';
 import type { ArtifactStore } from '../../server/artifacts/store.js';
+import { RangeNotSatisfiable, parseRangeHeader, type RangeRequest } from '../../server/artifacts/range.js';
 import { startSeaweed, type Seaweed } from '../helpers/seaweedfs.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -234,6 +235,29 @@ describe.each(factories)('artifact store contract (%s)', (kind, make) => {
     expect(await store.list('m')).toEqual([]);
   });
 
+  it('reads byte ranges: start-end, open-ended, suffix, clipped; refuses one past the end', async () => {
+    const store = make();
+    await put(store, 'rg/ten.txt', '0123456789');
+    await put(store, 'rg/empty', '');
+    const ranged = async (range: RangeRequest) => {
+      const file = await store.read('rg/ten.txt', range);
+      const chunks: Buffer[] = [];
+      for await (const c of file.stream) chunks.push(c as Buffer);
+      return { body: Buffer.concat(chunks).toString(), size: file.size, range: file.range };
+    };
+    expect(await ranged({ start: 2, end: 5 })).toEqual({ body: '2345', size: 4, range: { start: 2, end: 5, total: 10 } });
+    expect(await ranged({ start: 7 })).toEqual({ body: '789', size: 3, range: { start: 7, end: 9, total: 10 } });
+    expect(await ranged({ suffix: 3 })).toEqual({ body: '789', size: 3, range: { start: 7, end: 9, total: 10 } });
+    expect(await ranged({ suffix: 50 })).toEqual({ body: '0123456789', size: 10, range: { start: 0, end: 9, total: 10 } });
+    expect(await ranged({ start: 8, end: 500 })).toEqual({ body: '89', size: 2, range: { start: 8, end: 9, total: 10 } });
+    for (const [rel, range, size] of [['rg/ten.txt', { start: 10 }, 10], ['rg/ten.txt', { suffix: 0 }, 10], ['rg/empty', { start: 0 }, 0], ['rg/empty', { suffix: 4 }, 0]] as const) {
+      const e = await store.read(rel, range).then(() => null, (err: unknown) => err);
+      expect(e, `${rel} ${JSON.stringify(range)}`).toBeInstanceOf(RangeNotSatisfiable);
+      expect((e as RangeNotSatisfiable).size).toBe(size);
+    }
+    await expectMlflowError(store.read('rg/none', { start: 0 }), 'RESOURCE_DOES_NOT_EXIST', 404);
+  });
+
   it('leaves no object after an interrupted upload, and keeps the previous version', async () => {
     const store = make();
     // 12 MiB before the failure: with 5 MiB parts, two parts have reached S3 by then.
@@ -244,6 +268,23 @@ describe.each(factories)('artifact store contract (%s)', (kind, make) => {
     expect((await readAll(store, 'i/old.bin')).toString()).toBe('old');
     expect(await store.list('i')).toEqual([{ path: 'i/old.bin', isDir: false, fileSize: 3 }]);
     if (kind === 's3') expect(await pendingUploads()).toBe(0);
+  });
+});
+
+describe('Range header parsing', () => {
+  it.each([
+    ['bytes=0-99', { start: 0, end: 99 }],
+    ['bytes=100-', { start: 100 }],
+    ['bytes=-5', { suffix: 5 }],
+    ['Bytes = 3 - 4', { start: 3, end: 4 }],
+    ['bytes=5-1', undefined],
+    ['bytes=0-1,5-6', undefined],
+    ['items=0-1', undefined],
+    ['bytes=-', undefined],
+    ['bytes=a-b', undefined],
+    [undefined, undefined],
+  ])('%s → %j', (header, expected) => {
+    expect(parseRangeHeader(header)).toEqual(expected);
   });
 });
 
