@@ -24,6 +24,12 @@ function dataErrorMessage(code: string, pgMessage: string): string {
   }
 }
 
+/**
+ * The database is there but cannot take the statement now — disk full (53100), out of memory (53200),
+ * an I/O error (58030), a read-only server such as a hot standby (25006): 503 as well, the answer
+ * SQLite's SQLITE_FULL / SQLITE_READONLY / SQLITE_IOERR get (engine/sqlite-errors.ts).
+ */
+const UNAVAILABLE_CODES = new Set(['53100', '53200', '58030', '25006']);
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
 const NODE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly/i;
@@ -45,6 +51,11 @@ export function mapPgError(e: unknown): unknown {
   const text = typeof message === 'string' ? message : String(e);
   if (typeof code === 'string' && code.length === 5 && code.startsWith('22')) {
     return new MlflowError('INVALID_PARAMETER_VALUE', dataErrorMessage(code, text));
+  }
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
+    const err = new MlflowError('TEMPORARILY_UNAVAILABLE', `The metadata database cannot take writes now: ${text}`);
+    (err as { cause?: unknown }).cause = e;
+    return err;
   }
   if (isConnectionError(e)) {
     const err = new MlflowError('TEMPORARILY_UNAVAILABLE', `The metadata database is unavailable: ${text}`);

@@ -5,8 +5,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { sqliteDialect } from './dialect.js';
+import { mapSqliteError } from './sqlite-errors.js';
 import { TxLock } from './tx-lock.js';
 import type { RunResult, SqlEngine, SqlParam } from './types.js';
+
+export interface SqliteEngineOptions {
+  /**
+   * Called before every write (a write transaction, or a statement run outside a transaction); throws
+   * to refuse it. The server's connection checks here that its database file is still the one on disk.
+   */
+  beforeWrite?: () => void;
+}
 
 /** Statement texts are few (search SQL varies by filter shape, not by value): bound the cache anyway. */
 const STATEMENT_CACHE_LIMIT = 2000;
@@ -18,7 +27,14 @@ export class SqliteEngine implements SqlEngine {
   private readonly context = new AsyncLocalStorage<object>();
   private readonly token = {};
 
-  constructor(readonly connection: Database.Database) {}
+  private readonly beforeWrite: (() => void) | undefined;
+
+  constructor(
+    readonly connection: Database.Database,
+    options: SqliteEngineOptions = {},
+  ) {
+    this.beforeWrite = options.beforeWrite;
+  }
 
   inTransaction(): boolean {
     return this.context.getStore() === this.token;
@@ -45,22 +61,27 @@ export class SqliteEngine implements SqlEngine {
   }
 
   run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
-    return this.exec(() => ({ changes: this.prepare(sql).run(...params).changes }));
+    return this.exec(() => {
+      if (!this.inTransaction()) this.beforeWrite?.();
+      return { changes: this.prepare(sql).run(...params).changes };
+    });
   }
 
   async transaction<T>(fn: () => Promise<T>, mode: 'write' | 'read' = 'write'): Promise<T> {
     if (this.inTransaction()) return fn();
     if (!this.lock.tryAcquire()) await this.lock.acquire();
     try {
-      this.connection.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+      if (mode === 'write') this.beforeWrite?.();
+      this.execOrMap(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
       let result: T;
       try {
         result = await this.context.run(this.token, fn);
+        this.execOrMap('COMMIT');
       } catch (e) {
+        // A failed COMMIT (disk full, I/O error) leaves the transaction open: roll it back too.
         if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
-        throw e;
+        throw mapSqliteError(e);
       }
-      this.connection.exec('COMMIT');
       return result;
     } finally {
       this.lock.release();
@@ -70,6 +91,14 @@ export class SqliteEngine implements SqlEngine {
   async close(): Promise<void> {
     this.statements.clear();
     if (this.connection.open) this.connection.close();
+  }
+
+  private execOrMap(sql: string): void {
+    try {
+      this.connection.exec(sql);
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
   }
 
   /** Runs a statement now when this context owns the connection (or nobody does), else after the lock. */
@@ -85,6 +114,8 @@ export class SqliteEngine implements SqlEngine {
     return this.lock.acquire().then(() => {
       try {
         return work();
+      } catch (e) {
+        throw mapSqliteError(e);
       } finally {
         this.lock.release();
       }
@@ -106,6 +137,6 @@ function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (e) {
-    return Promise.reject(e);
+    return Promise.reject(mapSqliteError(e));
   }
 }
