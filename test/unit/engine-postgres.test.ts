@@ -9,7 +9,7 @@ import { openEngine, postgresMigrationsFolder } from '../../server/store/engine/
 import { MIGRATIONS_TABLE, migratePostgres, readJournal } from '../../server/store/engine/pg-migrate.js';
 import { PostgresEngine } from '../../server/store/engine/postgres.js';
 import { isUniqueViolation, type SqlEngine } from '../../server/store/engine/types.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -231,7 +231,10 @@ describe('PostgresEngine on a real server', () => {
       const after = (await engine.values('SELECT COUNT(*) FROM kv'))[0]![0];
       const samePid = (await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid === pid;
       const iso = (await engine.get<{ i: string; ro: string }>("SELECT current_setting('transaction_isolation') AS i, current_setting('transaction_read_only') AS ro"))!;
-      const write = await engine.run('INSERT INTO kv (k) VALUES (?)', ['no']).catch((e: { code?: string }) => e.code);
+      // 25006 read_only_sql_transaction, raw or as the cause of a mapped error.
+      const write = await engine
+        .run('INSERT INTO kv (k) VALUES (?)', ['no'])
+        .catch((e: { code?: string; cause?: { code?: string } }) => e.cause?.code ?? e.code);
       return { before, after, samePid, iso, write };
     }, 'read');
     await firstRead.promise;
@@ -470,6 +473,26 @@ describe('opening PostgreSQL: migrations under the advisory lock', () => {
     const uri = `${db.uri}?options=${encodeURIComponent('-c search_path=other')}`;
     await expect(openEngine(uri)).rejects.toThrow(/schema other, but Minflow's tables live in schema public/);
     expect(await tables(db.uri)).toEqual([]);
+  });
+
+  it('migrates as a role that may only create in schema public (no CREATE on the database)', async () => {
+    const db = await fresh();
+    const role = `${db.name}_app`;
+    await query(db.uri, `CREATE ROLE ${role} LOGIN; GRANT USAGE, CREATE ON SCHEMA public TO ${role}; REVOKE CREATE ON DATABASE ${db.name} FROM PUBLIC`);
+    try {
+      const url = new URL(db.uri);
+      url.username = role;
+      const { engine } = await openEngine(url.toString(), { poolSize: 1 });
+      try {
+        expect(await engine.values('SELECT COUNT(*) FROM experiments')).toEqual([[0]]);
+        expect(await engine.values('SELECT tableowner FROM pg_tables WHERE tablename = ?', ['experiments'])).toEqual([[role]]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 
   it('fails with the URI problem before connecting', async () => {

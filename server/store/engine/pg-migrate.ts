@@ -3,11 +3,11 @@
 // started at the same moment on an empty database migrate it exactly once (the others wait, then
 // find nothing to do). Before anything is written the database is checked: one migrated by a newer
 // Minflow (migrations this build does not ship) or one that is MLflow's own (alembic_version) is
-// refused with a message that says what was found and what to do.
+// refused with a message that says what was found and what to do. The migrations are drizzle-kit's
+// (migrations/postgres/), read and recorded as drizzle-orm's migrator does (applyMigrations).
 import fs from 'node:fs';
 import path from 'node:path';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
 
 /** pg_advisory_lock key of Minflow's migrations: 'MINFLOWM' read as a big-endian int64. */
@@ -70,16 +70,46 @@ export async function migratePostgres(config: pg.ClientConfig, migrationsFolder:
             'Start the newer Minflow (or upgrade this one) against it, or use another database.',
         );
       }
-      const done = new Set(appliedBefore.map((m) => m.createdAt));
-      // drizzle's migrator applies, in one transaction, every journal entry newer than the last applied one.
-      await migrate(drizzle({ client }), { migrationsFolder, migrationsSchema: schema, migrationsTable: MIGRATIONS_TABLE });
-      return { schema, applied: journal.filter((e) => !done.has(e.when)).map((e) => e.tag) };
+      return { schema, applied: await applyMigrations(client, migrationsFolder, appliedBefore) };
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => {});
     }
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * drizzle's migrations, applied as drizzle-orm's PostgreSQL migrator does — drizzle's reader (SQL split
+ * at its breakpoints, the same hashes), drizzle's bookkeeping table, every migration newer than the
+ * last applied one in one transaction — but without its `CREATE SCHEMA IF NOT EXISTS`, which needs
+ * CREATE on the whole database even when the schema exists: a role granted only CREATE on schema
+ * public (PostgreSQL 15's least-privilege setup) could not start otherwise.
+ */
+async function applyMigrations(
+  client: pg.Client,
+  migrationsFolder: string,
+  appliedBefore: { createdAt: number }[],
+): Promise<string[]> {
+  const table = `public.${quoteIdent(MIGRATIONS_TABLE)}`;
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const tags = readJournal(migrationsFolder).map((e) => e.tag);
+  const last = appliedBefore.reduce((m, a) => Math.max(m, a.createdAt), -Infinity);
+  const pending = migrations.map((m, i) => ({ ...m, tag: tags[i]! })).filter((m) => m.folderMillis > last);
+  if (pending.length === 0) return [];
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    for (const m of pending) {
+      for (const statement of m.sql) if (statement.trim() !== '') await client.query(statement);
+      await client.query(`INSERT INTO ${table} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.folderMillis]);
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+  return pending.map((m) => m.tag);
 }
 
 async function appliedMigrations(client: pg.Client, schema: string): Promise<{ createdAt: number; hash: string }[]> {
