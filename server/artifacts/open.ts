@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js';
 import { MlflowError } from '../errors.js';
 import { ArtifactResolver } from './locations.js';
 import { LocalArtifactStore } from './local-store.js';
-import { isS3Uri } from './s3-config.js';
+import { isS3Uri } from './s3-uri.js';
 import type { S3Roots } from './s3-roots.js';
 
 export interface ArtifactConfig {

@@ -5,7 +5,6 @@
 // MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE. Read once, into one S3Client per process.
 import https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
-import { MlflowError } from '../errors.js';
 
 export interface S3Settings {
   /** MLFLOW_S3_ENDPOINT_URL; undefined = AWS itself. */
@@ -93,21 +92,4 @@ export function makeS3Client(settings: S3Settings): S3Client {
       connectionTimeout: 10_000,
     },
   });
-}
-
-/** `s3://bucket/prefix` → bucket and key prefix (no leading or trailing slash), or null if not s3. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } | null {
-  const m = /^s3:\/\/([^/?#]*)(\/[^?#]*)?$/i.exec(uri);
-  if (!m) return null;
-  const bucket = m[1]!;
-  if (bucket === '') throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid S3 URI '${uri}': it names no bucket`);
-  const segments = (m[2] ?? '').split('/').filter((s) => s !== '');
-  // S3 keys have no `..`; refused so that an experiment's location cannot name a prefix outside the
-  // one it appears to be under.
-  if (segments.some((s) => s === '.' || s === '..')) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid S3 URI '${uri}'`);
-  return { bucket, prefix: segments.join('/') };
-}
-
-export function isS3Uri(uri: string): boolean {
-  return /^s3:\/\//i.test(uri);
 }

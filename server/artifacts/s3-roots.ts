@@ -3,7 +3,8 @@
 // location is read (for the UI, with --no-serve-artifacts) only inside one of them — the same rule as
 // for local directories, so a client that can create experiments cannot make the server read any
 // bucket its credentials reach. Loaded only when an S3 root is configured (the SDK takes ~0.5 s to import).
-import { makeS3Client, parseS3Uri, s3SettingsFromEnv, type S3Settings } from './s3-config.js';
+import { makeS3Client, s3SettingsFromEnv, type S3Settings } from './s3-config.js';
+import { parseS3Uri } from './s3-uri.js';
 import { S3ArtifactStore, type S3StoreOptions } from './s3-store.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 

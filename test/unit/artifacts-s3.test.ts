@@ -5,11 +5,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../server/errors.js';
 import { LocalArtifactStore } from '../../server/artifacts/local-store.js';
-import { makeS3Client, s3SettingsFromEnv, type S3Settings } from '../../server/artifacts/s3-config.js';
+import { S3ConfigError, makeS3Client, s3SettingsFromEnv, type S3Settings } from '../../server/artifacts/s3-config.js';
 import { S3ArtifactStore } from '../../server/artifacts/s3-store.js';
 import { S3Roots } from '../../server/artifacts/s3-roots.js';
 import { ArtifactResolver } from '../../server/artifacts/locations.js';
@@ -285,6 +285,49 @@ describe('Range header parsing', () => {
     [undefined, undefined],
   ])('%s → %j', (header, expected) => {
     expect(parseRangeHeader(header)).toEqual(expected);
+  });
+});
+
+describe("MLflow's S3 environment", () => {
+  it('reads the endpoint, credentials, region and addressing style as boto3 is configured by MLflow', () => {
+    expect(s3SettingsFromEnv({ MLFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:8333', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't', AWS_DEFAULT_REGION: 'eu-west-1' })).toEqual({
+      endpoint: 'http://127.0.0.1:8333',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'k', secretAccessKey: 's', sessionToken: 't' },
+      forcePathStyle: true,
+      ignoreTls: false,
+      uploadExtraArgs: {},
+    });
+    // AWS itself: virtual-hosted style, the SDK's credential chain, us-east-1 unless told.
+    expect(s3SettingsFromEnv({})).toMatchObject({ endpoint: undefined, region: 'us-east-1', credentials: undefined, forcePathStyle: false });
+    expect(s3SettingsFromEnv({ AWS_REGION: 'ap-south-1' }).region).toBe('ap-south-1');
+    expect(s3SettingsFromEnv({ MLFLOW_S3_ENDPOINT_URL: 'https://s3.example', MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE: 'virtual' }).forcePathStyle).toBe(false);
+    expect(s3SettingsFromEnv({ MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE: 'path' }).forcePathStyle).toBe(true);
+    expect(s3SettingsFromEnv({ MLFLOW_S3_IGNORE_TLS: 'True' }).ignoreTls).toBe(true);
+    expect(s3SettingsFromEnv({ MLFLOW_S3_UPLOAD_EXTRA_ARGS: '{"ServerSideEncryption": "AES256"}' }).uploadExtraArgs).toEqual({ ServerSideEncryption: 'AES256' });
+  });
+
+  it.each([
+    [{ MLFLOW_S3_UPLOAD_EXTRA_ARGS: '{not json' }, /MLFLOW_S3_UPLOAD_EXTRA_ARGS is not JSON/],
+    [{ MLFLOW_S3_UPLOAD_EXTRA_ARGS: '["a"]' }, /must be a JSON object/],
+    [{ MLFLOW_S3_IGNORE_TLS: 'maybe' }, /MLFLOW_S3_IGNORE_TLS must be true, false, 1 or 0/],
+    [{ MLFLOW_S3_ENDPOINT_URL: 'localhost:9000' }, /must be an http:\/\/ or https:\/\/ URL/],
+    [{ MLFLOW_S3_ENDPOINT_URL: 'not a url' }, /is not a URL/],
+    [{ MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE: 'sideways' }, /auto, path or virtual/],
+  ])('refuses %j', (env, message) => {
+    expect(() => s3SettingsFromEnv(env)).toThrow(S3ConfigError);
+    expect(() => s3SettingsFromEnv(env)).toThrow(message);
+  });
+
+  it('MLFLOW_S3_UPLOAD_EXTRA_ARGS reach both single-request and multipart uploads', async () => {
+    const extra = { ...settings, uploadExtraArgs: { Metadata: { origin: 'minflow' }, CacheControl: 'no-cache' } };
+    const s = new S3ArtifactStore(client, sw.bucket, 'extra-args', extra, { partSize: PART, queueSize: 2 });
+    await put(s, 'small.txt', 'small');
+    await s.write('big.bin', Readable.from([randomBytes(PART), randomBytes(PART), randomBytes(10)]));
+    for (const key of ['extra-args/small.txt', 'extra-args/big.bin']) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: sw.bucket, Key: key }));
+      expect({ key, meta: head.Metadata, cache: head.CacheControl }).toEqual({ key, meta: { origin: 'minflow' }, cache: 'no-cache' });
+    }
   });
 });
 
