@@ -70,6 +70,9 @@ export interface TrainResult {
   seconds: { load: number; register: number; total: number };
 }
 
+export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind';
+export const MODEL_TRAINING_KIND = 'custom_model_development';
+
 /** The first request of a training: a server that is not there fails here, before any model is fitted. */
 async function connect(client: MlflowClient, experiment: string): Promise<Experiment> {
   let found: Experiment;
@@ -87,6 +90,11 @@ async function connect(client: MlflowClient, experiment: string): Promise<Experi
   // mlflow.set_experiment refuses a deleted experiment too: its name stays taken until it is purged.
   if (found.lifecycle_stage === 'deleted') {
     throw new TrainerError(`experiment "${experiment}" is deleted: restore it or pass another --experiment`);
+  }
+  // The MLflow UI shows an experiment by its kind, read from this tag (else guessed, GenAI first); the
+  // value is the one the UI itself stores for a "Machine learning" experiment. A kind already set stays.
+  if (!(found.tags ?? []).some((t) => t.key === EXPERIMENT_KIND_TAG)) {
+    await client.setExperimentTag(found.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND);
   }
   return found;
 }

@@ -41,6 +41,11 @@ const child = (name: string): WireRun => {
 };
 
 describe('minflow train on abt.csv', () => {
+  it('marks the experiment as a model-training one for the UI (mlflow.experimentKind)', async () => {
+    const { experiment } = await rest.get<{ experiment: { tags?: { key: string; value: string }[] } }>('/experiments/get', { experiment_id: experimentId });
+    expect(experiment.tags).toContainEqual({ key: 'mlflow.experimentKind', value: 'custom_model_development' });
+  });
+
   it('logs one parent run with one nested run per model, all FINISHED', () => {
     expect(children.map((c) => c.info.run_name)).toEqual(['DecisionTreeClassifier', 'RandomForestClassifier', 'VotingEnsemble']);
     for (const r of [parent, ...children]) expect(r.info.status).toBe('FINISHED');
