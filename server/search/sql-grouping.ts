@@ -3,7 +3,8 @@
 // identifiers, ASC/DESC, operations, comparisons, aliases and comma lists. MLflow decides what is
 // a valid clause from the resulting tree ("Invalid clause(s) in filter string: ..." lists the
 // top-level groups that are not comparisons), so the tree must come out as sqlparse's does.
-import { tokenize, type LexToken, type TokenType } from './sql-lexer.js';
+import { invalidParameter } from '../errors.js';
+import { lex, type TokenType } from './sql-lexer.js';
 
 export type GroupClass =
   | 'Statement'
@@ -245,13 +246,30 @@ function groupIdentifierList(list: Group): void {
   groupBinary(list, { cls: 'IdentifierList', extend: true, match: (t) => isPunct(t, ','), validPrev: valid, validNext: valid });
 }
 
+/**
+ * The longest filter or order_by string read at all. MLflow has no such cap, but sqlparse refuses a
+ * statement of over 10,000 tokens, and the longest legal filters are lists of ids well under this
+ * (3,000 quoted run ids are ~110 kB); anything longer is refused before a single token is read.
+ */
+export const MAX_SEARCH_EXPRESSION_LENGTH = 256 * 1024;
+
 /** sqlparse.parse(text): one grouped Statement per ';'-terminated statement. */
 export function parseStatements(source: string): Group[] {
+  if (source.length > MAX_SEARCH_EXPRESSION_LENGTH) {
+    throw invalidParameter(
+      `The search expression is ${source.length} characters long; at most ${MAX_SEARCH_EXPRESSION_LENGTH} characters are accepted.`,
+    );
+  }
   const statements: Group[] = [];
   let current: Leaf[] = [];
   let level = 0;
   let statementEnded = false;
-  for (const tok of tokenize(source) as LexToken[]) {
+  let total = 0;
+  for (const tok of lex(source)) {
+    // sqlparse refuses a statement of more than MAX_TOKENS tokens when it groups it, so lexing stops
+    // there. Over all statements too: a text of several statements is refused by every caller
+    // (MLflow's "multiple expression" error), so past MAX_TOKENS in all it is an error either way.
+    if (++total > MAX_TOKENS) throw new SqlParseError(`Maximum number of tokens exceeded (${MAX_TOKENS}).`);
     // After a ';' the statement keeps following blanks and line comments, as StatementSplitter.
     if (statementEnded && tok.ttype !== 'Whitespace' && tok.ttype !== 'Comment.Single') {
       statements.push(statement(current));

@@ -105,27 +105,91 @@ function keywordType(word: string): TokenType {
   return SQL_KEYWORDS.get(word.toUpperCase()) ?? 'Name';
 }
 
+// Rules that scan ahead for a closing delimiter fail only after reading to the end of the text when
+// there is none, so a filter of many unclosed openers ("/* /* /* ...") would cost quadratic time.
+// Each such rule needs its closer somewhere after the opener: checked in O(1) against the last
+// position of that closer (computed once per text), the rule is skipped when it cannot match.
+const CLOSERS: ReadonlyMap<number, string> = new Map(
+  (
+    [
+      [String.raw`/\*[\s\S]*?\*/`, '*/'],
+      ['`(``|[^`])*`', '`'],
+      ['´(´´|[^´])*´', '´'],
+      [String.raw`'(''|\\'|[^'])*'`, "'"],
+      [String.raw`"(""|\\"|[^"])*"`, '"'],
+      [String.raw`(""|".*?[^\\]")`, '"'],
+      [String.raw`(?<![\p{L}\p{N}_\])])(\[[^\]\[]+\])`, ']'],
+    ] as const
+  ).map(([source, closer]) => {
+    const wanted = new RegExp(source, 'iuy').source;
+    const index = RULES.findIndex(([regex]) => regex.source === wanted);
+    if (index < 0) throw new Error(`sql-lexer: no rule ${source}`);
+    return [index, closer] as const;
+  }),
+);
+
+// The dollar-quoted rule ($tag$ ... $tag$) has a closer that depends on the opener: its last
+// occurrence per (ASCII, upper-cased) tag comes from one pass over the text's '$' signs.
+const DOLLAR_RULE = 0;
+const DOLLAR_DELIMITER = new RegExp(String.raw`\$(${L}${W}*)?\$`, 'iuy');
+
+function lastDollarDelimiters(text: string): Map<string, number> {
+  const last = new Map<string, number>();
+  for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) {
+    DOLLAR_DELIMITER.lastIndex = i;
+    const m = DOLLAR_DELIMITER.exec(text);
+    if (m) last.set(m[0].toUpperCase(), i);
+  }
+  return last;
+}
+
 /** Splits text into sqlparse tokens; a character no rule matches becomes a one-char Error token. */
 export function tokenize(text: string): LexToken[] {
-  const tokens: LexToken[] = [];
+  return [...lex(text)];
+}
+
+/**
+ * The tokens of `text`, one at a time, so that a caller with a token limit (sqlparse's 10,000)
+ * stops reading at the limit instead of lexing megabytes first.
+ */
+export function* lex(text: string): Generator<LexToken, void, undefined> {
+  const lastCloser = new Map<string, number>();
+  const closerAfter = (closer: string, pos: number): boolean => {
+    let last = lastCloser.get(closer);
+    if (last === undefined) lastCloser.set(closer, (last = text.lastIndexOf(closer)));
+    return last > pos;
+  };
+  let dollarTags: Map<string, number> | null = null;
+  const dollarQuoteMayClose = (pos: number): boolean => {
+    DOLLAR_DELIMITER.lastIndex = pos;
+    const opener = DOLLAR_DELIMITER.exec(text)?.[0];
+    if (opener === undefined) return false;
+    // Non-ASCII tags compare under Unicode case folding: left to the rule itself.
+    if (!/^[\x00-\x7f]*$/.test(opener)) return true;
+    dollarTags ??= lastDollarDelimiters(text);
+    return (dollarTags.get(opener.toUpperCase()) ?? -1) >= pos + opener.length;
+  };
   let pos = 0;
   while (pos < text.length) {
     let matched = false;
-    for (const [regex, action] of RULES) {
+    for (let r = 0; r < RULES.length; r++) {
+      const [regex, action] = RULES[r]!;
+      const closer = CLOSERS.get(r);
+      if (closer !== undefined && !closerAfter(closer, pos)) continue;
+      if (r === DOLLAR_RULE && (text[pos] !== '$' || !dollarQuoteMayClose(pos))) continue;
       regex.lastIndex = pos;
       const m = regex.exec(text);
       if (!m || m[0].length === 0) continue;
       const value = m[0];
-      tokens.push({ ttype: action === KEYWORD ? keywordType(value) : action, value });
+      yield { ttype: action === KEYWORD ? keywordType(value) : action, value };
       pos += value.length;
       matched = true;
       break;
     }
     if (!matched) {
       const ch = String.fromCodePoint(text.codePointAt(pos) ?? 0);
-      tokens.push({ ttype: 'Error', value: ch });
+      yield { ttype: 'Error', value: ch };
       pos += ch.length;
     }
   }
-  return tokens;
 }
