@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { acquireSqliteLock, type SqliteLock } from './sqlite-lock.js';
 
 export type Sqlite = Database.Database;
 export type Drizzle = BetterSQLite3Database<typeof schema>;
@@ -16,6 +17,9 @@ export type Drizzle = BetterSQLite3Database<typeof schema>;
 export interface Db {
   sqlite: Sqlite;
   orm: Drizzle;
+  /** The lock beside the file that keeps a second server off it (sqlite-lock.ts); null in memory. */
+  lock: SqliteLock | null;
+  /** Closes the connection (idempotent) and releases the lock. */
   close(): void;
 }
 
@@ -44,20 +48,33 @@ export function openReadConnection(file: string): Sqlite {
 }
 
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 10000');
-  sqlite.pragma('case_sensitive_like = ON');
-  const orm = drizzle(sqlite, { schema });
-  migrate(orm, { migrationsFolder: path.join(packageRoot(), 'migrations') });
-  return {
-    sqlite,
-    orm,
-    close() {
-      if (sqlite.open) sqlite.close();
-    },
-  };
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Before the file is opened: a second server must not even run the migrations.
+  const lock = onDisk ? acquireSqliteLock(file) : null;
+  let sqlite: Sqlite | null = null;
+  try {
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('case_sensitive_like = ON');
+    const orm = drizzle(sqlite, { schema });
+    migrate(orm, { migrationsFolder: path.join(packageRoot(), 'migrations') });
+    const connection = sqlite;
+    return {
+      sqlite: connection,
+      orm,
+      lock,
+      close() {
+        if (connection.open) connection.close();
+        lock?.release();
+      },
+    };
+  } catch (e) {
+    if (sqlite?.open) sqlite.close();
+    lock?.release();
+    throw e;
+  }
 }

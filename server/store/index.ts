@@ -45,7 +45,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
   }
   const { dbFile } = location;
   const db = openDatabase(dbFile);
-  const engine = new SqliteEngine(db.sqlite);
+  const engine = new SqliteEngine(db.sqlite, { onClose: () => db.close() });
   const onDisk = dbFile !== ':memory:' && dbFile !== '';
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
   const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;

@@ -10,11 +10,11 @@ import { SqliteEngine } from './sqlite.js';
 import type { SqlEngine } from './types.js';
 
 export interface OpenEngineOptions {
-  /** PostgreSQL pool size (default 10). */
+  /** PostgreSQL pool size (default: from MLflow's MLFLOW_SQLALCHEMYSTORE_* variables, else 10). */
   poolSize?: number;
   /** PostgreSQL: errors of idle pooled connections (logged by the caller; the pool replaces them). */
   onIdleError?: (e: Error) => void;
-  /** Environment for libpq's PG* fallbacks (default process.env). */
+  /** Environment for libpq's PG* fallbacks and the pool variables (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -34,7 +34,7 @@ export async function openEngine(backendStoreUri: string, options: OpenEngineOpt
   if (!isPostgresUri(backendStoreUri)) {
     const file = sqlitePathFromUri(backendStoreUri);
     const db = openDatabase(file);
-    return { engine: new SqliteEngine(db.sqlite), kind: 'sqlite', sqliteFile: file };
+    return { engine: new SqliteEngine(db.sqlite, { onClose: () => db.close() }), kind: 'sqlite', sqliteFile: file };
   }
   const [{ parsePgUri }, { resolveClientConfig }, { migratePostgres }, { PostgresEngine }] = await Promise.all([
     import('./pg-uri.js'),
@@ -42,9 +42,37 @@ export async function openEngine(backendStoreUri: string, options: OpenEngineOpt
     import('./pg-migrate.js'),
     import('./postgres.js'),
   ]);
-  const settings = parsePgUri(backendStoreUri, options.env);
+  const env = options.env ?? process.env;
+  const settings = parsePgUri(backendStoreUri, env);
+  const pool = poolFromEnv(env);
   const config = await resolveClientConfig(settings);
   await migratePostgres(config, postgresMigrationsFolder());
-  const engine = new PostgresEngine(config, { poolSize: options.poolSize, onIdleError: options.onIdleError });
+  const engine = new PostgresEngine(config, {
+    poolSize: options.poolSize ?? pool.size,
+    maxLifetimeSeconds: pool.recycleSeconds,
+    onIdleError: options.onIdleError,
+  });
   return { engine, kind: 'postgres' };
+}
+
+/**
+ * MLflow's pool variables give the same connection budget here: SQLAlchemy's QueuePool opens up to
+ * pool_size (default 5) + max_overflow (default 10) connections; MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE
+ * (seconds) retires connections by age. Neither size variable set: 10 connections.
+ */
+export function poolFromEnv(env: NodeJS.ProcessEnv): { size: number; recycleSeconds: number | undefined } {
+  const read = (name: string, min: number): number | undefined => {
+    const text = env[name];
+    if (text === undefined || text === '') return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`Invalid ${name} '${text}': expected an integer ≥ ${min}`);
+    return n;
+  };
+  const size = read('MLFLOW_SQLALCHEMYSTORE_POOL_SIZE', 1);
+  const overflow = read('MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW', 0);
+  const recycle = read('MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE', 1);
+  return {
+    size: size === undefined && overflow === undefined ? 10 : (size ?? 5) + (overflow ?? 10),
+    recycleSeconds: recycle,
+  };
 }

@@ -15,6 +15,8 @@ export interface SqliteEngineOptions {
    * to refuse it. The server's connection checks here that its database file is still the one on disk.
    */
   beforeWrite?: () => void;
+  /** Called once the connection is closed (db.ts's Db.close: releases the file's lock). */
+  onClose?: () => void;
 }
 
 /** Statement texts are few (search SQL varies by filter shape, not by value): bound the cache anyway. */
@@ -28,12 +30,14 @@ export class SqliteEngine implements SqlEngine {
   private readonly token = {};
 
   private readonly beforeWrite: (() => void) | undefined;
+  private readonly onClose: (() => void) | undefined;
 
   constructor(
     readonly connection: Database.Database,
     options: SqliteEngineOptions = {},
   ) {
     this.beforeWrite = options.beforeWrite;
+    this.onClose = options.onClose;
   }
 
   inTransaction(): boolean {
@@ -91,6 +95,7 @@ export class SqliteEngine implements SqlEngine {
   async close(): Promise<void> {
     this.statements.clear();
     if (this.connection.open) this.connection.close();
+    this.onClose?.();
   }
 
   private execOrMap(sql: string): void {
