@@ -1,7 +1,8 @@
 // Artifacts through the official mlflow client (unchanged) against a real Minflow process: log_artifact,
 // log_artifacts (a nested tree of text and binary files plus a 200 MiB file made on the fly),
 // list_artifacts, download_artifacts (whole run and a sub-path), compared byte for byte by SHA-256 on the
-// client's side and on the server's disk. Driven by py3/artifacts_roundtrip.py.
+// client's side and in the server's storage (its disk, or its S3 prefix on the postgres backend).
+// Driven by py3/artifacts_roundtrip.py.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,26 +36,14 @@ let server: ServerProcess;
 let work: string;
 let r: Roundtrip;
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
-/** Every file under root (relative, '/'-separated) → its SHA-256. */
-async function treeHashes(root: string): Promise<Record<string, string>> {
+/** Every stored file under rel (relative, '/'-separated, sorted) → its SHA-256. */
+async function storedHashes(rel: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const entries = fs.readdirSync(root, { recursive: true, withFileTypes: true });
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    const full = path.join(e.parentPath, e.name);
-    out[path.relative(root, full).split(path.sep).join('/')] = await sha256File(full);
+  for (const name of await server.artifacts.list(rel)) {
+    out[name] = createHash('sha256').update(await server.artifacts.read(`${rel}/${name}`)).digest('hex');
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-function allNames(root: string): string[] {
-  return fs.readdirSync(root, { recursive: true }).map(String);
+  return out;
 }
 
 beforeAll(async () => {
@@ -134,17 +123,15 @@ describe('artifacts with the official client', () => {
     expect(r.listings.missing).toEqual([]);
   });
 
-  it('stores the files under <dataDir>/artifacts/<exp>/<run>/artifacts, identical to the sources', async () => {
-    const root = path.join(server.dataDir, 'artifacts', r.experiment_id, r.run_id, 'artifacts');
-    expect(fs.existsSync(root), root).toBe(true);
-    expect(await treeHashes(root)).toEqual(r.whole);
-    expect(fs.statSync(path.join(root, 'big', 'big.bin')).size).toBe(BIG_MB * 1024 * 1024);
+  // In the artifact destination as the backend keeps it: <dataDir>/artifacts, or the S3 prefix.
+  it('stores the files under <destination>/<exp>/<run>/artifacts, identical to the sources', async () => {
+    const rel = `${r.experiment_id}/${r.run_id}/artifacts`;
+    expect(await storedHashes(rel), `${server.artifacts.location}/${rel}`).toEqual(r.whole);
+    expect((await server.artifacts.read(`${rel}/big/big.bin`)).length).toBe(BIG_MB * 1024 * 1024);
   });
 
-  it('leaves no .minflow-upload-* temp files behind', () => {
-    const leftovers = allNames(path.join(server.dataDir, 'artifacts')).filter((n) =>
-      path.basename(n).startsWith('.minflow-upload-'),
-    );
+  it('leaves no .minflow-upload-* temp files behind', async () => {
+    const leftovers = (await server.artifacts.list()).filter((n) => path.basename(n).startsWith('.minflow-upload-'));
     expect(leftovers).toEqual([]);
   });
 

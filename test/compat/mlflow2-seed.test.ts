@@ -233,8 +233,8 @@ describe('the seed workflow with the mlflow 2.19 client', () => {
       'model/requirements.txt',
       'model/serving_input_example.json',
     ]);
-    const onDisk = path.join(server.dataDir, 'artifacts', train.v1.experiment_id, train.v1.run_id, 'artifacts', 'model', 'MLmodel');
-    expect(fs.readFileSync(onDisk, 'utf8')).toContain(`run_id: ${train.v1.run_id}`);
+    const stored = await server.artifacts.read(`${train.v1.experiment_id}/${train.v1.run_id}/artifacts/model/MLmodel`);
+    expect(stored.toString('utf8')).toContain(`run_id: ${train.v1.run_id}`);
   });
 
   it('answers the registry over REST: download URI is the run path, the alias moved', async () => {

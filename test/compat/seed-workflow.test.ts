@@ -276,7 +276,7 @@ describe('the seed workflow with the official mlflow 3 client', () => {
       'requirements.txt',
       'serving_input_example.json',
     ]);
-    const mlmodel = fs.readFileSync(path.join(server.dataDir, 'artifacts', prefix, 'MLmodel'), 'utf8');
+    const mlmodel = (await server.artifacts.read(`${prefix}/MLmodel`)).toString('utf8');
     expect(mlmodel).toContain(`model_id: ${train.v1.model_id}`);
     expect(mlmodel).toContain(`run_id: ${train.v1.run_id}`);
     expect(mlmodel).toContain('sklearn:');

@@ -47,6 +47,19 @@ export function s3Env(s3: TestS3): Record<string, string> {
   };
 }
 
+/**
+ * The artifacts a server stored, read where the backend keeps them (a local directory or the S3
+ * prefix), for tests that check what landed in storage rather than what the API answers.
+ */
+export interface StoredArtifacts {
+  /** The artifact destination: a directory or s3://bucket/prefix. */
+  location: string;
+  /** Every stored file under `rel` ('' = everything), relative to it, '/'-separated, sorted. */
+  list(rel?: string): Promise<string[]>;
+  /** A stored file's bytes (ENOENT / NoSuchKey when absent). */
+  read(rel: string): Promise<Buffer>;
+}
+
 export interface TestBackend {
   kind: BackendKind;
   /** What `--backend-store-uri` / Config.backendStoreUri get. */
@@ -59,6 +72,8 @@ export interface TestBackend {
   env: Record<string, string>;
   /** The `minflow server` flags that select this backend. */
   serverArgs: string[];
+  /** What the server stored under artifactsDestination. */
+  artifacts: StoredArtifacts;
   /** Drops the database and the temp directory; the SeaweedFS itself goes at the end of the run. */
   dispose(): Promise<void>;
 }
@@ -88,6 +103,68 @@ async function providedS3(): Promise<TestS3> {
   return s3;
 }
 
+const joinRel = (...parts: string[]): string => parts.filter((p) => p !== '').join('/');
+
+function localArtifacts(root: string): StoredArtifacts {
+  return {
+    location: root,
+    async list(rel = '') {
+      const dir = path.join(root, rel);
+      if (!fs.existsSync(dir)) return [];
+      return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+        .sort();
+    },
+    read: async (rel) => fs.readFileSync(path.join(root, rel)),
+  };
+}
+
+function s3Artifacts(s3: TestS3, destination: string): StoredArtifacts {
+  const prefix = destination.replace(/^s3:\/\/[^/]+\/?/, '');
+  const client = async () => {
+    const sdk = await import('@aws-sdk/client-s3');
+    return {
+      sdk,
+      client: new sdk.S3Client({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey },
+      }),
+    };
+  };
+  return {
+    location: destination,
+    async list(rel = '') {
+      const { sdk, client: c } = await client();
+      const base = `${joinRel(prefix, rel)}/`;
+      const names: string[] = [];
+      try {
+        let token: string | undefined;
+        do {
+          const page = await c.send(new sdk.ListObjectsV2Command({ Bucket: s3.bucket, Prefix: base, ContinuationToken: token }));
+          for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) names.push(o.Key.slice(base.length));
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      } finally {
+        c.destroy();
+      }
+      return names.sort();
+    },
+    async read(rel) {
+      const { sdk, client: c } = await client();
+      try {
+        const res = await c.send(new sdk.GetObjectCommand({ Bucket: s3.bucket, Key: joinRel(prefix, rel) }));
+        return Buffer.from(await res.Body!.transformToByteArray());
+      } finally {
+        c.destroy();
+      }
+    },
+  };
+}
+
 function sqliteBackend(options: BackendOptions): TestBackend {
   const owned = options.dataDir === undefined;
   const dir = options.dataDir ?? tempDir('api');
@@ -101,6 +178,7 @@ function sqliteBackend(options: BackendOptions): TestBackend {
     dbFile,
     env: {},
     serverArgs: ['--backend-store-uri', backendStoreUri, '--artifacts-destination', artifactsDestination],
+    artifacts: localArtifacts(artifactsDestination),
     async dispose() {
       if (owned) fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -120,6 +198,7 @@ async function postgresBackend(): Promise<TestBackend> {
     dbFile: null,
     env,
     serverArgs: ['--backend-store-uri', db.uri, '--artifacts-destination', artifactsDestination],
+    artifacts: s3Artifacts(s3, artifactsDestination),
     dispose: () => db.drop(),
   };
 }

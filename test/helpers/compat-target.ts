@@ -31,5 +31,5 @@ export async function startCompatTarget(): Promise<ServerProcess> {
   };
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, 120_000, () => out);
-  return { url, port, dataDir, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
+  return { url, port, dataDir, artifacts: backend.artifacts, child, output: () => out, stop: () => stopWith('SIGTERM'), kill9: () => stopWith('SIGKILL') };
 }

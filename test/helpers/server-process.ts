@@ -2,13 +2,15 @@
 // the vitest project (test/helpers/backend.ts: SQLite files in dataDir, or PostgreSQL + S3).
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { createTestBackend, type TestBackend } from './backend.js';
+import { createTestBackend, type StoredArtifacts, type TestBackend } from './backend.js';
 import { builtCli, tempDir } from './paths.js';
 
 export interface ServerProcess {
   url: string;
   port: number;
   dataDir: string;
+  /** What the server stored as artifacts, wherever the backend keeps them (test/helpers/backend.ts). */
+  artifacts: StoredArtifacts;
   child: ChildProcess;
   /** stdout + stderr so far, for failure messages. */
   output(): string;
@@ -88,6 +90,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     url,
     port,
     dataDir,
+    artifacts: backend.artifacts,
     child,
     output: () => out,
     stop: () => stopWith('SIGTERM'),
