@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backendFromUri, ConfigError } from '../../server/config.js';
+import { poolFromEnv } from '../../server/store/engine/open.js';
 import { clientConfig, sslFor } from '../../server/store/engine/pg-connect.js';
 import { translatePlaceholders } from '../../server/store/engine/pg-sql.js';
 import { isPostgresUri, parsePgUri, redactPgUri } from '../../server/store/engine/pg-uri.js';
@@ -147,6 +148,18 @@ describe('sslmode → TLS options (libpq meanings)', () => {
   it('connection options reach the driver', () => {
     const c = clientConfig(parsePgUri('postgresql://u:p@h:6000/d?connect_timeout=7&application_name=a&options=-c%20x%3D1', noEnv), false);
     expect(c).toMatchObject({ host: 'h', port: 6000, user: 'u', password: 'p', database: 'd', connectionTimeoutMillis: 7000, application_name: 'a', options: '-c x=1', ssl: false });
+  });
+});
+
+describe("pool size from MLflow's MLFLOW_SQLALCHEMYSTORE_* variables", () => {
+  it('gives the connection budget SQLAlchemy would (pool_size 5 + max_overflow 10 by default), else 10', () => {
+    expect(poolFromEnv({})).toEqual({ size: 10, recycleSeconds: undefined });
+    expect(poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: '20' })).toEqual({ size: 30, recycleSeconds: undefined });
+    expect(poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: '4', MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: '0' }).size).toBe(4);
+    expect(poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: '2' }).size).toBe(7);
+    expect(poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE: '300' }).recycleSeconds).toBe(300);
+    expect(() => poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: 'many' })).toThrow(/Invalid MLFLOW_SQLALCHEMYSTORE_POOL_SIZE 'many'/);
+    expect(() => poolFromEnv({ MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: '0' })).toThrow(/≥ 1/);
   });
 });
 

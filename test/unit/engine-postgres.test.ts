@@ -348,6 +348,19 @@ describe('PostgresEngine on a real server', () => {
     await expect(engine.get('SELECT ? AS a', [])).rejects.toThrow(/1 placeholders but 0 parameters/);
   });
 
+  it("opens at most the pool's connections (MLflow's pool variables)", async () => {
+    const env = { ...process.env, MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: '2', MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: '0' };
+    const { engine: small } = await openEngine(db.uri, { env });
+    try {
+      const pids = await Promise.all(
+        Array.from({ length: 6 }, async () => (await small.get<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.1)'))!.pid),
+      );
+      expect(new Set(pids).size).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers 503 TEMPORARILY_UNAVAILABLE when the database cannot be reached', async () => {
     const down = new PostgresEngine({ host: '127.0.0.1', port: 1, user: 'postgres', database: 'x', connectionTimeoutMillis: 2000 });
     try {

@@ -18,6 +18,8 @@ import type { RunResult, SqlEngine, SqlParam } from './types.js';
 export interface PostgresEngineOptions {
   /** Pooled connections (default 10). */
   poolSize?: number;
+  /** Connections older than this are closed when released (MLflow's pool_recycle); default: never. */
+  maxLifetimeSeconds?: number;
   /** Called with errors of idle pooled connections (the pool drops such a connection by itself). */
   onIdleError?: (e: Error) => void;
   /** Times a transaction aborted as a deadlock victim or serialization failure is run again (default 2). */
@@ -58,7 +60,12 @@ export class PostgresEngine implements SqlEngine {
 
   constructor(config: pg.ClientConfig, options: PostgresEngineOptions = {}) {
     this.retries = options.transactionRetries ?? 2;
-    this.pool = new pg.Pool({ ...config, types: TYPES, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      ...config,
+      types: TYPES,
+      max: options.poolSize ?? 10,
+      ...(options.maxLifetimeSeconds ? { maxLifetimeSeconds: options.maxLifetimeSeconds } : {}),
+    });
     // Without a listener an idle connection's error (server restart, DROP … FORCE) kills the process.
     this.pool.on('error', options.onIdleError ?? (() => {}));
   }
