@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { ArtifactResolver } from '../artifacts/locations.js';
+import { supportsMultipart } from '../artifacts/store.js';
 import type { TrackingStore } from '../store/index.js';
 import type { GraphqlHandler } from '../graphql/endpoint.js';
 import type { ModelVersionStore } from '../store/registry/index.js';
@@ -82,6 +83,6 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
     },
   });
 
-  shellEndpoints(app);
+  shellEndpoints(app, { multipart: !!artifacts && artifacts.serveArtifacts && supportsMultipart(artifacts.destination) });
   genaiStubs(app);
 }

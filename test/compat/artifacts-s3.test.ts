@@ -1,6 +1,7 @@
 // The official mlflow client (unchanged) with Minflow on S3, in MLflow's two S3 setups, against a real
-// SeaweedFS: proxied (`--artifacts-destination s3://…`, the client talks only to the server; the big file
-// goes through MLflow's multipart-upload endpoints and presigned part URLs) and direct (`--default-
+// SeaweedFS: proxied (`--artifacts-destination s3://…`, mlflow-artifacts:/ URIs; server-info advertises
+// multipart transfers as MLflow's does, so the big file goes through the mpu endpoints and presigned
+// part URLs and downloads through presigned S3 URLs) and direct (`--default-
 // artifact-root s3://… --no-serve-artifacts`: the client writes with boto3, the server lists and reads
 // the same objects for the UI). Driven by py3/artifacts_s3.py; bytes compared by SHA-256 on both sides.
 import { createHash } from 'node:crypto';

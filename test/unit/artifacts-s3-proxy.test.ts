@@ -176,6 +176,11 @@ describe('proxied artifacts on S3', () => {
     expect(await pendingUploads()).toBe(0);
   });
 
+  it('server-info advertises multipart transfers, as MLflow does for an S3 destination', async () => {
+    const info = await send('GET', '/api/3.0/mlflow/server-info');
+    expect(info.json).toMatchObject({ multipart_uploads_enabled: true, multipart_downloads_enabled: true });
+  });
+
   it('presigned download: a URL that reads the object straight from S3, with its size', async () => {
     await put('pre/file.csv', 'a,b\n1,2\n');
     const res = await send('GET', `${PROXY}/presigned/pre/file.csv`);
@@ -274,7 +279,8 @@ describe('S3 destination at start', () => {
       expect((await inject('GET', `/api/2.0/mlflow/artifacts/list?run_id=${info.run_id}`)).json).toEqual({ root_uri: info.artifact_uri, files: [{ path: 'plots', is_dir: true }] });
       const file = await direct.inject({ method: 'GET', url: `/get-artifact?path=plots/roc.txt&run_uuid=${info.run_id}` });
       expect({ status: file.statusCode, body: file.body }).toEqual({ status: 200, body: 'roc' });
-      // The proxy is off, as MLflow's is.
+      // The proxy is off, as MLflow's is, and with it the multipart transfers.
+      expect((await inject('GET', '/api/3.0/mlflow/server-info')).json).toMatchObject({ multipart_uploads_enabled: false, multipart_downloads_enabled: false });
       expect((await direct.inject({ method: 'GET', url: `${PROXY}/artifacts/x` })).statusCode).toBe(503);
       // An experiment pointing at a bucket the server was not given is refused, not read.
       const other = await inject('POST', '/api/2.0/mlflow/experiments/create', { name: 'elsewhere', artifact_location: 's3://another-bucket/x' });
