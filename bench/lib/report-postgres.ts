@@ -118,7 +118,8 @@ function replicasSection(m: ServerResults | undefined, extras: PostgresExtras): 
   for (const id of REPLICA_WORKLOADS) {
     if (id === '8') {
       const get = (r: ServerResults | undefined) => find(r, '8', 'mixed') as MixedWorkload | undefined;
-      const cells = (fn: (w: MixedWorkload) => number, digits = 1) => [m, ...passes.map((x) => x.results)].map((r) => (get(r) ? f(fn(get(r)!), digits) : '—'));
+      const cells = (fn: (w: MixedWorkload) => number, digits = 1) =>
+        [m, ...passes.map((x) => x.results)].map((r) => (get(r) ? (digits === 0 ? big(fn(get(r)!)) : f(fn(get(r)!), digits)) : '—'));
       const rat = (fn: (w: MixedWorkload) => number) => (one && many && get(one.results) && get(many.results) ? ratio(fn(get(many.results)!), fn(get(one.results)!)) : '');
       lines.push(`| 8 | ${titles.get('8') ?? '8'} | writer metrics/s | ${cells((w) => w.writeMetricsPerSec, 0).join(' | ')} | ${rat((w) => w.writeMetricsPerSec)} |`);
       lines.push(`| | | readers under load req/s | ${cells((w) => w.underLoad.reqPerSec).join(' | ')} | ${rat((w) => w.underLoad.reqPerSec)} |`);

@@ -330,19 +330,29 @@ export async function w8Mixed(ctx: Context): Promise<MixedWorkload> {
     let metrics = 0;
     let stop = false;
     const batch = writerBatch();
+    // A writer's request counts when it was sent inside the readers' window, and the window's length
+    // runs until the last counted request answered (as runLoad does: requests in flight at the deadline
+    // finish and count). Counting at the answer instead would count none on a server slower than the window.
+    let lastCountedEnd = 0;
     const writerLoop = async (w: number, counting: () => boolean) => {
       for (let i = 0; !stop; i++) {
         const create = post('/runs/create', { experiment_id: experimentId, run_name: `w8-${w}-${i}`, start_time: Date.now() }, { check: () => null });
         let t0 = performance.now();
+        let counted = counting();
         const created = await send(writers, create, true);
-        if (counting()) record(writes, create, created, performance.now() - t0, false);
+        if (counted) {
+          lastCountedEnd = performance.now();
+          record(writes, create, created, lastCountedEnd - t0, false);
+        }
         if (!created.ok) continue;
         const runId = (JSON.parse(created.text) as { run: { info: { run_id: string } } }).run.info.run_id;
         const log = post('/runs/log-batch', { run_id: runId, metrics: batch }, { values: 500 });
         t0 = performance.now();
+        counted = counting();
         const logged = await send(writers, log, false);
-        if (counting()) {
-          record(writes, log, logged, performance.now() - t0, false);
+        if (counted) {
+          lastCountedEnd = performance.now();
+          record(writes, log, logged, lastCountedEnd - t0, false);
           if (logged.ok) metrics += 500;
         }
       }
@@ -355,10 +365,11 @@ export async function w8Mixed(ctx: Context): Promise<MixedWorkload> {
     counting = true;
     writeStart.t = performance.now();
     const underLoad = await runLoad(readers, () => read, { concurrency: READERS, warmupMs: 0, durationMs: ctx.sizes.readDurationMs, checkEvery: ctx.sizes.checkEvery });
-    const writeElapsed = performance.now() - writeStart.t;
+    const readersEnd = performance.now();
     counting = false;
     stop = true;
     await Promise.all(loops);
+    const writeElapsed = Math.max(lastCountedEnd, readersEnd) - writeStart.t;
     const writesResult = summarize(writes, writeElapsed);
     const peakRssMiB = ctx.server.rss.peakMiB();
     ctx.log(
