@@ -38,6 +38,8 @@ export interface Config {
   requestIdleTimeoutMs: number;
   /** Local directories, besides the artifacts destination and a local default root, that artifact locations may use. */
   allowedArtifactRoots: string[];
+  /** SQLite: create the database even where the data directory shows an earlier one was lost. */
+  init: boolean;
 }
 
 /** Where `--auth basic` and `minflow users` look for users when no file is named. */
@@ -104,6 +106,10 @@ export const SERVER_FLAGS = {
     type: 'string',
     env: 'MINFLOW_ALLOWED_ARTIFACT_ROOTS',
     help: 'Comma-separated local directories, besides the artifacts destination, that experiment artifact locations may point into.',
+  },
+  init: {
+    type: 'boolean',
+    help: 'SQLite: create a new, empty database even though artifacts (or -wal/lock files) show one existed and is now missing.',
   },
   help: { type: 'boolean', help: 'Show this help.' },
 } as const;
@@ -216,6 +222,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     xFrameOptions: (str('x-frame-options') ?? 'SAMEORIGIN').toUpperCase(),
     requestIdleTimeoutMs: Math.round(idleSeconds * 1000),
     allowedArtifactRoots: commaList(str('allowed-artifact-roots')).map(localOrS3),
+    init: values.init === true,
     help: values.help === true,
   };
 }
@@ -259,6 +266,7 @@ export function makeConfig(overrides: Partial<Config> & { dbFile: string; artifa
     xFrameOptions: 'SAMEORIGIN',
     requestIdleTimeoutMs: 60_000,
     allowedArtifactRoots: [],
+    init: false,
     ...overrides,
   };
 }

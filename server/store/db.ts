@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { DatabaseFileWatch, refuseLostDatabase } from './sqlite-file.js';
 import { acquireSqliteLock, type SqliteLock } from './sqlite-lock.js';
 
 export type Sqlite = Database.Database;
@@ -19,6 +20,8 @@ export interface Db {
   orm: Drizzle;
   /** The lock beside the file that keeps a second server off it (sqlite-lock.ts); null in memory. */
   lock: SqliteLock | null;
+  /** Checks before each write that the file is still the one opened (sqlite-file.ts); null in memory. */
+  watch: DatabaseFileWatch | null;
   /** Closes the connection (idempotent) and releases the lock. */
   close(): void;
 }
@@ -47,9 +50,19 @@ export function openReadConnection(file: string): Sqlite {
   return sqlite;
 }
 
-export function openDatabase(file: string): Db {
+export interface OpenDatabaseOptions {
+  /** Create the database even where signs show an earlier one was lost (`--init`). */
+  init?: boolean;
+  /** The artifacts destination, whose contents are such a sign. */
+  artifactsDestination?: string;
+}
+
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   const onDisk = file !== ':memory:' && file !== '';
-  if (onDisk) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (onDisk) {
+    refuseLostDatabase(file, options.artifactsDestination, options.init ?? false);
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  }
   // Before the file is opened: a second server must not even run the migrations.
   const lock = onDisk ? acquireSqliteLock(file) : null;
   let sqlite: Sqlite | null = null;
@@ -67,6 +80,7 @@ export function openDatabase(file: string): Db {
       sqlite: connection,
       orm,
       lock,
+      watch: onDisk ? new DatabaseFileWatch(path.resolve(file)) : null,
       close() {
         if (connection.open) connection.close();
         lock?.release();

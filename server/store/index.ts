@@ -34,6 +34,10 @@ export interface StoreLocation {
   /** The SQLite file when the backend is SQLite (':memory:' for tests). */
   dbFile: string;
   defaultArtifactRoot: string;
+  /** SQLite: the artifacts destination, whose contents show that a missing database once existed. */
+  artifactsDestination?: string;
+  /** SQLite: create a missing database even where an earlier one evidently was (`--init`). */
+  init?: boolean;
 }
 
 export async function openTrackingStore(location: StoreLocation): Promise<TrackingStore> {
@@ -44,8 +48,8 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
     return assemble(engine, location.defaultArtifactRoot, null, concurrentWrites, () => engine.close());
   }
   const { dbFile } = location;
-  const db = openDatabase(dbFile);
-  const engine = new SqliteEngine(db.sqlite, { onClose: () => db.close() });
+  const db = openDatabase(dbFile, { init: location.init, artifactsDestination: location.artifactsDestination });
+  const engine = new SqliteEngine(db.sqlite, { beforeWrite: () => db.watch?.check(), onClose: () => db.close() });
   const onDisk = dbFile !== ':memory:' && dbFile !== '';
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
   const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
