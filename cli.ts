@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `minflow <command>`: the one entry point of the package (npm bin, npm scripts, Docker).
-import { runServer } from './server/main.js';
+import { runBackup, runServer } from './server/main.js';
 import { runDemo } from './scripts/demo.js';
 import { runServe } from './serving/serve.js';
 import { runPredict } from './serving/predict.js';
@@ -9,6 +9,7 @@ import { runTokens, runUsers } from './server/security/cli.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<void> }> = {
   server: { help: 'Start the MLflow-compatible tracking server (see `minflow server --help`).', run: runServer },
+  backup: { help: "Write a consistent copy of the server's SQLite database, also while it runs (`minflow backup <dest>`).", run: runBackup },
   train: { help: 'Train the churn models, log them to a tracking server, register and promote the best.', run: runTrain },
   serve: { help: "Serve a model (models:/churn@production) over MLflow's scoring protocol, following the alias.", run: runServe },
   predict: { help: 'Score a CSV file with a model and write probability and prediction columns.', run: runPredict },
