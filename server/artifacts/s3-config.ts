@@ -17,14 +17,21 @@ export interface S3Settings {
   ignoreTls: boolean;
   /** Extra PutObject / CreateMultipartUpload parameters (MLFLOW_S3_UPLOAD_EXTRA_ARGS). */
   uploadExtraArgs: Record<string, unknown>;
+  /**
+   * Whether the proxy offers MLflow's presigned transfers (mpu endpoints, presigned downloads, and
+   * server-info saying so), as `mlflow server` does for S3: the client then moves large uploads and
+   * all downloads straight to and from S3. MINFLOW_S3_PRESIGNED_TRANSFERS=false keeps every byte
+   * going through the server, for clients that cannot reach the S3 endpoint.
+   */
+  presignedTransfers: boolean;
 }
 
 export class S3ConfigError extends Error {}
 
 /** MLflow's boolean environment variables: true/1 or false/0 (case-insensitive). */
-function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+function envFlag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
   const value = env[name];
-  if (value === undefined || value === '') return false;
+  if (value === undefined || value === '') return fallback;
   const lower = value.toLowerCase();
   if (lower === 'true' || lower === '1') return true;
   if (lower === 'false' || lower === '0') return false;
@@ -74,6 +81,7 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
     forcePathStyle: style === 'path' || (style === 'auto' && endpoint !== undefined),
     ignoreTls: envFlag(env, 'MLFLOW_S3_IGNORE_TLS'),
     uploadExtraArgs,
+    presignedTransfers: envFlag(env, 'MINFLOW_S3_PRESIGNED_TRANSFERS', true),
   };
 }
 

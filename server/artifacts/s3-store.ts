@@ -22,11 +22,11 @@ import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import { guessMimeType } from './send.js';
 import { isS3NotFound, s3Error, s3ErrorCode } from './s3-errors.js';
-import { RangeNotSatisfiable, type RangeRequest } from './range.js';
+import { RangeNotSatisfiable, resolveRange, type RangeRequest } from './range.js';
 import { presignS3Url } from './s3-presign.js';
 import { uploadStream } from './s3-upload.js';
 import type { S3Settings } from './s3-config.js';
-import type { ArtifactFileInfo, ArtifactReadable, MultipartArtifactStore, MultipartPart, MultipartUploadCredential, PresignedDownload } from './store.js';
+import type { ArtifactFileInfo, ArtifactHead, ArtifactReadable, MultipartArtifactStore, MultipartPart, MultipartUploadCredential, PresignedDownload } from './store.js';
 
 const MiB = 1024 * 1024;
 
@@ -61,6 +61,10 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     this.partSize = options.partSize ?? 5 * MiB;
     this.queueSize = options.queueSize ?? 2;
     this.presignExpires = options.presignExpiresSeconds ?? 3600;
+  }
+
+  get multipartEnabled(): boolean {
+    return this.settings.presignedTransfers;
   }
 
   /** `s3://bucket/prefix`, for messages. */
@@ -187,6 +191,26 @@ export class S3ArtifactStore implements MultipartArtifactStore {
       }
       throw s3Error(e, `read ${this.where(safe)}`);
     }
+  }
+
+  /** HeadObject: the size (and range) a read would answer, for HEAD requests; no bytes move. */
+  async stat(rel: string, range?: RangeRequest): Promise<ArtifactHead> {
+    const safe = validatePathIsSafe(rel);
+    if (safe === '') throw invalidParameter(`Artifact path refers to a directory, not a file: ''`);
+    let size: number;
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(safe) }));
+      size = Number(head.ContentLength ?? 0);
+    } catch (e) {
+      if (isS3NotFound(e)) {
+        if (await this.isDirectory(safe)) throw invalidParameter(`Artifact path refers to a directory, not a file: '${safe}'`);
+        throw notFound(`No such artifact: '${safe}'`);
+      }
+      throw s3Error(e, `read ${this.where(safe)}`);
+    }
+    if (!range) return { size };
+    const bytes = resolveRange(range, size);
+    return { size: bytes.end - bytes.start + 1, range: { ...bytes, total: size } };
   }
 
   private async sizeOf(safe: string): Promise<number> {

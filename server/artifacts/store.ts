@@ -19,7 +19,16 @@ export interface ArtifactReadable {
   range?: ByteRange & { total: number };
 }
 
+/** What a HEAD answers with: a read's size and range, without the bytes. */
+export type ArtifactHead = Omit<ArtifactReadable, 'stream'>;
+
 export interface ArtifactStore {
+  /**
+   * The size (and range) read() would answer with, without reading a byte: HEAD requests. Optional:
+   * a store without it is opened with read() and the stream closed unread (a local file's open and
+   * fstat; an S3 store has HeadObject instead of a GET it would have to abort).
+   */
+  stat?(path: string, range?: RangeRequest): Promise<ArtifactHead>;
   /** Entries directly under `dir` ('' = root), sorted by name; [] when `dir` is missing or a file. */
   list(dir: string): Promise<ArtifactFileInfo[]>;
   /**
@@ -61,6 +70,8 @@ export interface PresignedDownload {
  * directory, `localFile` the client's file path, whose basename names the artifact.
  */
 export interface MultipartArtifactStore extends ArtifactStore {
+  /** False when configured off: the store then answers like one without multipart support. */
+  readonly multipartEnabled: boolean;
   createMultipartUpload(dir: string, localFile: string, numParts: number): Promise<{ upload_id: string; credentials: MultipartUploadCredential[] }>;
   completeMultipartUpload(dir: string, localFile: string, uploadId: string, parts: MultipartPart[]): Promise<void>;
   abortMultipartUpload(dir: string, localFile: string, uploadId: string): Promise<void>;
@@ -68,5 +79,6 @@ export interface MultipartArtifactStore extends ArtifactStore {
 }
 
 export function supportsMultipart(store: ArtifactStore): store is MultipartArtifactStore {
-  return typeof (store as Partial<MultipartArtifactStore>).createMultipartUpload === 'function';
+  const candidate = store as Partial<MultipartArtifactStore>;
+  return typeof candidate.createMultipartUpload === 'function' && candidate.multipartEnabled === true;
 }

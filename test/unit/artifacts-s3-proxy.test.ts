@@ -252,6 +252,29 @@ describe('proxied artifacts on S3', () => {
   });
 });
 
+describe('MINFLOW_S3_PRESIGNED_TRANSFERS=false', () => {
+  it('keeps every byte on the proxy: server-info says no multipart, the mpu and presigned endpoints answer as for a local store', async () => {
+    process.env.MINFLOW_S3_PRESIGNED_TRANSFERS = 'false';
+    const proxied = await buildApp(config());
+    try {
+      const info = await proxied.inject({ method: 'GET', url: '/api/3.0/mlflow/server-info' });
+      expect(JSON.parse(info.body)).toMatchObject({ multipart_uploads_enabled: false, multipart_downloads_enabled: false });
+      const mpu = await proxied.inject({ method: 'POST', url: `${PROXY}/mpu/create/x`, payload: JSON.stringify({ path: 'f.bin', num_parts: 1 }), headers: { 'content-type': 'application/json' } });
+      expect({ status: mpu.statusCode, body: JSON.parse(mpu.body) }).toMatchObject({
+        status: 501,
+        body: { error_code: 'NOT_IMPLEMENTED', message: 'Multipart upload is not supported for the current artifact repository' },
+      });
+      expect((await proxied.inject({ method: 'GET', url: `${PROXY}/presigned/x/f.bin` })).statusCode).toBe(501);
+      const up = await proxied.inject({ method: 'PUT', url: `${PROXY}/artifacts/nopresign/f.txt`, payload: 'still proxied', headers: { 'content-type': 'text/plain' } });
+      expect(up.statusCode).toBe(200);
+      expect((await proxied.inject({ method: 'GET', url: `${PROXY}/artifacts/nopresign/f.txt` })).body).toBe('still proxied');
+    } finally {
+      delete process.env.MINFLOW_S3_PRESIGNED_TRANSFERS;
+      await proxied.close();
+    }
+  });
+});
+
 describe('S3 destination at start', () => {
   it('refuses to build the app when the bucket is missing, naming it', async () => {
     await expect(buildApp(config({ artifactsDestination: 's3://no-such-bucket/x' }))).rejects.toThrow(ConfigError);

@@ -297,7 +297,9 @@ describe("MLflow's S3 environment", () => {
       forcePathStyle: true,
       ignoreTls: false,
       uploadExtraArgs: {},
+      presignedTransfers: true,
     });
+    expect(s3SettingsFromEnv({ MINFLOW_S3_PRESIGNED_TRANSFERS: 'false' }).presignedTransfers).toBe(false);
     // AWS itself: virtual-hosted style, the SDK's credential chain, us-east-1 unless told.
     expect(s3SettingsFromEnv({})).toMatchObject({ endpoint: undefined, region: 'us-east-1', credentials: undefined, forcePathStyle: false });
     expect(s3SettingsFromEnv({ AWS_REGION: 'ap-south-1' }).region).toBe('ap-south-1');
