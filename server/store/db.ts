@@ -11,6 +11,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
 import { DatabaseFileWatch, refuseLostDatabase } from './sqlite-file.js';
 import { acquireSqliteLock, type SqliteLock } from './sqlite-lock.js';
+import { prepareSqliteSchema } from './mlflow-schema.js';
 
 export type Sqlite = Database.Database;
 export type Drizzle = BetterSQLite3Database<typeof schema>;
@@ -74,7 +75,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('case_sensitive_like = ON');
     const orm = drizzle(sqlite, { schema });
-    migrate(orm, { migrationsFolder: path.join(packageRoot(), 'migrations') });
+    // MLflow's schema (mlflow-schema.ts); drizzle's migrations only bring an older Minflow's file up to its conversion.
+    const migrationsFolder = path.join(packageRoot(), 'migrations');
+    prepareSqliteSchema(sqlite, {
+      where: `The SQLite database ${onDisk ? path.resolve(file) : file}`,
+      packageRoot: packageRoot(),
+      legacyMigrationCount: (JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length,
+      migrateLegacy: () => migrate(orm, { migrationsFolder }),
+    });
     const connection = sqlite;
     return {
       sqlite: connection,

@@ -54,7 +54,7 @@ function metricSql(clause: FilterClause, alias: string, d: Dialect): Sql {
   const isNan = column(alias, 'is_nan');
   // MLflow stores a NaN metric as value 0 with is_nan set: NaN satisfies only "!=", and the
   // placeholder 0 must satisfy nothing (sqlalchemy_store._get_sqlalchemy_filter_clauses).
-  const nanAware = clause.comparator === '!=' ? sql`(${value} OR ${isNan} = 1)` : sql`${value} AND ${isNan} = 0`;
+  const nanAware = clause.comparator === '!=' ? sql`(${value} OR ${isNan} = ${trusted(d.true)})` : sql`${value} AND ${isNan} = ${trusted(d.false)}`;
   return sql`EXISTS (SELECT 1 FROM ${trusted(`latest_metrics ${alias}`)} WHERE ${column(alias, 'run_uuid')} = runs.run_uuid AND ${column(alias, 'key')} = ${clause.key} AND ${nanAware})`;
 }
 
@@ -118,7 +118,7 @@ function sortColumn(clause: OrderByClause, index: number): SortColumn {
   const join = sql`LEFT JOIN ${trusted(`${kv.table} ${alias}`)} ON ${column(alias, 'run_uuid')} = runs.run_uuid AND ${column(alias, 'key')} = ${clause.key}`;
   const rank =
     clause.entity === 'metric'
-      ? sql`CASE WHEN ${column(alias, 'is_nan')} = 1 THEN 1 WHEN ${value} IS NULL THEN 2 ELSE 0 END`
+      ? sql`CASE WHEN ${column(alias, 'is_nan')} THEN 1 WHEN ${value} IS NULL THEN 2 ELSE 0 END`
       : sql`CASE WHEN ${value} IS NULL THEN 1 ELSE 0 END`;
   return { join, rank, value, ascending, text: clause.entity !== 'metric' };
 }

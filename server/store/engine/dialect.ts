@@ -32,6 +32,14 @@ export interface Dialect {
    * Empty on SQLite, where a write transaction (BEGIN IMMEDIATE) already excludes every other writer.
    */
   readonly forUpdate: string;
+  /**
+   * Boolean literals for MLflow's BOOLEAN columns (is_nan): SQLite stores 0/1, PostgreSQL's column is
+   * boolean, which `= 1` cannot compare with. Both engines hand the column back as 0/1.
+   */
+  readonly true: string;
+  readonly false: string;
+  /** The largest experiment id the column holds: SQLite's INTEGER is 64-bit, MLflow's PostgreSQL column int4. */
+  readonly maxExperimentId: bigint;
 }
 
 export const sqliteDialect: Dialect = {
@@ -44,6 +52,9 @@ export const sqliteDialect: Dialect = {
   nullsDesc: '',
   textOrder: '',
   forUpdate: '',
+  true: '1',
+  false: '0',
+  maxExperimentId: 9223372036854775807n,
 };
 
 export const postgresDialect: Dialect = {
@@ -56,4 +67,7 @@ export const postgresDialect: Dialect = {
   nullsDesc: ' NULLS LAST',
   textOrder: ' COLLATE "C"',
   forUpdate: ' FOR UPDATE',
+  true: 'true',
+  false: 'false',
+  maxExperimentId: 2147483647n,
 };

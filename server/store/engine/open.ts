@@ -36,17 +36,18 @@ export async function openEngine(backendStoreUri: string, options: OpenEngineOpt
     const db = openDatabase(file);
     return { engine: new SqliteEngine(db.sqlite, { onClose: () => db.close() }), kind: 'sqlite', sqliteFile: file };
   }
-  const [{ parsePgUri }, { resolveClientConfig }, { migratePostgres }, { PostgresEngine }] = await Promise.all([
+  const [{ parsePgUri }, { resolveClientConfig }, { preparePostgresSchema }, { PostgresEngine }] = await Promise.all([
     import('./pg-uri.js'),
     import('./pg-connect.js'),
-    import('./pg-migrate.js'),
+    import('../mlflow-schema-pg.js'),
     import('./postgres.js'),
   ]);
   const env = options.env ?? process.env;
   const settings = parsePgUri(backendStoreUri, env);
   const pool = poolFromEnv(env);
   const config = await resolveClientConfig(settings);
-  await migratePostgres(config, postgresMigrationsFolder());
+  // MLflow's schema at its head plus Minflow's additions (mlflow-schema-pg.ts), under the advisory lock.
+  await preparePostgresSchema(config, packageRoot());
   const engine = new PostgresEngine(config, {
     poolSize: options.poolSize ?? pool.size,
     maxLifetimeSeconds: pool.recycleSeconds,

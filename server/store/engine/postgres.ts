@@ -30,6 +30,8 @@ export interface PostgresEngineOptions {
 const TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    // boolean (MLflow's is_nan) as 0/1, as SQLite stores it; SQL compares it through dialect.true/false.
+    if (oid === 16) return (v: string) => (v === 't' ? 1 : 0);
     return pg.types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
 };

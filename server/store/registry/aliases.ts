@@ -30,7 +30,7 @@ export class AliasStore {
       await this.reader.lockRegisteredModel(name);
       await this.reader.modelVersionRow(name, number);
       await this.db.run(
-        'INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version',
+        'INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT (workspace, name, alias) DO UPDATE SET version = excluded.version',
         [name, alias, number],
       );
     });

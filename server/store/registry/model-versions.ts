@@ -63,7 +63,7 @@ function internalError(message: string): MlflowError {
 }
 
 const UPSERT_TAG =
-  'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value';
+  'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (workspace, name, version, key) DO UPDATE SET value = excluded.value';
 
 export class ModelVersionStore {
   constructor(

@@ -55,7 +55,7 @@ function renameTargetTaken(newName: string): Error {
 }
 
 const UPSERT_TAG =
-  'INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET value = excluded.value';
+  'INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (workspace, name, key) DO UPDATE SET value = excluded.value';
 
 export class RegisteredModelStore {
   constructor(
@@ -133,8 +133,11 @@ export class RegisteredModelStore {
   async delete(name: string): Promise<void> {
     await this.db.transaction(async () => {
       await this.row(name, { lock: true });
-      // Versions (tombstones included), their tags, the model's tags and aliases go by ON DELETE CASCADE.
-      await this.db.run('DELETE FROM registered_models WHERE name = ?', [name]);
+      // Versions (tombstones included), their tags, the model's tags and aliases: MLflow's foreign keys
+      // do not cascade deletes (its ORM deletes the children), so neither may we rely on them.
+      for (const table of ['model_version_tags', 'registered_model_aliases', 'model_versions', 'registered_model_tags', 'registered_models']) {
+        await this.db.run(`DELETE FROM ${table} WHERE name = ?`, [name]);
+      }
     });
   }
 
