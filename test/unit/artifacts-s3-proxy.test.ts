@@ -2,6 +2,7 @@
 // SeaweedFS, through app.inject() and, for an aborted upload, a real socket: the proxy's PUT/GET/list/
 // DELETE, MLflow's mpu create/complete/abort and presigned endpoints, a run's artifacts through the
 // tracking API and the UI's get-artifact, errors as MLflow JSON, and the start refused on a missing bucket.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -9,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { ConfigError, makeConfig, type Config } from '../../server/config.js';
+import { builtCli } from '../helpers/paths.js';
 import { startSeaweed, type Seaweed } from '../helpers/seaweedfs.js';
 
 const PROXY = '/api/2.0/mlflow-artifacts';
@@ -281,6 +283,26 @@ describe('S3 destination at start', () => {
     await expect(buildApp(config({ artifactsDestination: 's3://no-such-bucket/x' }))).rejects.toThrow(
       /Cannot use the S3 artifact store: The S3 bucket 'no-such-bucket' of s3:\/\/no-such-bucket\/x does not exist at http:\/\/127\.0\.0\.1:\d+/,
     );
+  });
+
+  it('minflow server exits 2 with the reason when the bucket is missing or S3 cannot be reached', async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [builtCli(), 'server', '--port', '0', '--backend-store-uri', 'sqlite:///:memory:', '--artifacts-destination', 's3://no-such-bucket/a'], {
+          env: { ...process.env, ...sw.env, AWS_MAX_ATTEMPTS: '1', ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const missing = await run({});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/minflow server: Cannot use the S3 artifact store: The S3 bucket 'no-such-bucket' of s3:\/\/no-such-bucket\/a does not exist at http:\/\/127\.0\.0\.1:\d+/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const down = await run({ MLFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/Cannot use the S3 artifact store: .*the S3 endpoint cannot be reached \(ECONNREFUSED/);
   });
 
   it('with --no-serve-artifacts and an s3:// default root, lists and reads a run written straight to S3', async () => {
