@@ -2,9 +2,10 @@
 // attachment (so a browser never renders it on our origin), nosniff, and MLflow's MIME guess —
 // text/plain for the text-like extensions it lists (MLmodel included), else by extension. Range
 // requests are answered as Flask's conditional send_file answers them (range.ts).
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RangeNotSatisfiable, parseRangeHeader, type RangeRequest } from './range.js';
-import type { ArtifactReadable } from './store.js';
+import type { ArtifactReadable, ArtifactStore } from './store.js';
 
 const TEXT_EXTENSIONS = new Set([
   'txt', 'log', 'err', 'cfg', 'conf', 'cnf', 'cf', 'ini', 'properties', 'prop', 'hocon', 'toml', 'yaml', 'yml',
@@ -70,6 +71,19 @@ export function sendArtifact(reply: FastifyReply, file: ArtifactReadable, artifa
     .header('Content-Length', String(file.size));
   if (file.range) reply.status(206).header('Content-Range', `bytes ${file.range.start}-${file.range.end}/${file.range.total}`);
   return reply.send(file.stream);
+}
+
+/**
+ * The store's read() for a GET. For a HEAD the same size and range without the bytes: the store's
+ * stat() (S3: HeadObject), else a read whose stream is closed before it reads — and an empty body,
+ * because Fastify's automatic HEAD route would otherwise read the whole stream and drop it.
+ */
+export async function openArtifact(req: FastifyRequest, store: ArtifactStore, path: string, range?: RangeRequest): Promise<ArtifactReadable> {
+  if (req.method !== 'HEAD') return store.read(path, range);
+  if (store.stat) return { ...(await store.stat(path, range)), stream: Readable.from([]) };
+  const file = await store.read(path, range);
+  file.stream.destroy();
+  return { ...file, stream: Readable.from([]) };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MlflowError, invalidParameter } from '../errors.js';
 import { joinArtifactPath, type ArtifactResolver } from '../artifacts/locations.js';
 import { validatePathIsSafe } from '../artifacts/safe-path.js';
-import { sendArtifactRange } from '../artifacts/send.js';
+import { openArtifact, sendArtifactRange } from '../artifacts/send.js';
 import { supportsMultipart, type ArtifactFileInfo, type MultipartPart } from '../artifacts/store.js';
 import type { MessageSpec } from '../protocol/fields.js';
 import { readMessage } from '../protocol/request.js';
@@ -116,7 +116,7 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
         // GET .../artifacts/ with a trailing slash is the listing, as Flask routes it.
         return sendJson(reply, await listProxied(readMessage(req, ListProxied).path));
       }
-      return sendArtifactRange(req, reply, (range) => destination.read(path, range), path);
+      return sendArtifactRange(req, reply, (range) => openArtifact(req, destination, path, range), path);
     });
 
     app.get(`${base}/mlflow-artifacts/artifacts`, async (req, reply) => {
@@ -241,7 +241,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     const path = validatePathIsSafe(file);
     const model = (await deps.loggedModels.get(model_id));
     const location = resolver.resolve(model.artifactLocation);
-    return sendArtifactRange(req, reply, (range) => location.store.read(joinArtifactPath(location.base, path), range), path);
+    return sendArtifactRange(req, reply, (range) => openArtifact(req, location.store, joinArtifactPath(location.base, path), range), path);
   });
 
   // The UI's file preview: GET get-artifact?path=..&run_uuid=.. (relative to the page, no /api prefix).
@@ -252,7 +252,7 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
     const path = validatePathIsSafe(q.path);
     const run = (await deps.store.runs.get(runId ?? ''));
     const location = resolver.resolve(run.info.artifactUri ?? '');
-    return sendArtifactRange(req, reply, (range) => location.store.read(joinArtifactPath(location.base, path), range), path);
+    return sendArtifactRange(req, reply, (range) => openArtifact(req, location.store, joinArtifactPath(location.base, path), range), path);
   });
 
   // The model version page reads MLmodel through this route.
@@ -270,6 +270,6 @@ export function artifactReadRoutes(app: FastifyInstance, deps: ArtifactRouteDeps
       uri = (await deps.store.runs.get(runs[1]!)).info.artifactUri ?? '';
     }
     const location = resolver.resolve(uri);
-    return sendArtifactRange(req, reply, (range) => location.store.read(joinArtifactPath(location.base, prefix, path), range), path);
+    return sendArtifactRange(req, reply, (range) => openArtifact(req, location.store, joinArtifactPath(location.base, prefix, path), range), path);
   });
 }

@@ -4,6 +4,7 @@
 // build directory.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { uiContentType } from './mime.js';
 
@@ -49,5 +50,6 @@ export async function sendBuildFile(req: FastifyRequest, reply: FastifyReply, fi
   return reply
     .type(uiContentType(file))
     .header('Content-Length', String(stat.size))
-    .send(fs.createReadStream(file));
+    // A HEAD gets the headers only: Fastify's automatic HEAD route would read a stream through and drop it.
+    .send(req.method === 'HEAD' ? Readable.from([]) : fs.createReadStream(file));
 }
