@@ -1,9 +1,9 @@
 // The models a training compares, by the short names the CLI takes. Settings are the seed's (see
 // models/); only the forest size is a knob, because it dominates training and upload time.
-import { DecisionTreeClassifier, LogisticRegression, RandomForestClassifier, VotingEnsemble } from './models/index.js';
+import { DecisionTreeClassifier, HistGradientBoostingClassifier, LogisticRegression, RandomForestClassifier, VotingEnsemble } from './models/index.js';
 import type { Candidate } from './tracking/model-run.js';
 
-export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble'] as const;
+export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble', 'gb'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
 export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble'];
 export const DEFAULT_N_ESTIMATORS = 500;
@@ -13,6 +13,9 @@ export const DEFAULT_N_ESTIMATORS = 500;
  * seed from the clock: the seed's notebook uses 42 for both.
  */
 export const DEFAULT_SEED = 42;
+
+/** The gradient boosting's settings when it is not tuned: small steps, stopped early. */
+export const GB_SETTINGS = { learningRate: 0.05, maxIter: 1000, earlyStopping: true, minSamplesLeaf: 20, maxLeafNodes: 31 } as const;
 
 export function isModelKey(s: string): s is ModelKey {
   return (MODEL_KEYS as readonly string[]).includes(s);
@@ -28,6 +31,13 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS, see
       return { key, make: rf, detail: `${nEstimators} trees` };
     case 'lr':
       return { key, make: () => new LogisticRegression() };
+    case 'gb':
+      return {
+        key,
+        // Histogram gradient boosting with early stopping on 10% of the training rows.
+        make: () => new HistGradientBoostingClassifier({ ...GB_SETTINGS, randomState: seed }),
+        detail: 'histogram gradient boosting, early stopping',
+      };
     case 'ensemble':
       return {
         key,

@@ -7,7 +7,7 @@
 //
 // Tables: the seed's abt.csv (numbers with gaps, int64 and "1.0"-spelt columns) for every kind, and a
 // generated one with text columns, blanks, unseen categories at scoring time and a Yes/No target (the
-// label YAML must keep as text).
+// label YAML must keep as text) for the ensemble and the gradient boosting (its category-set splits).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +57,8 @@ const SPECS: Spec[] = [
   { name: 'churn-dt', kind: 'dt', csv: () => ABT_CSV },
   { name: 'churn-rf', kind: 'rf', csv: () => ABT_CSV },
   { name: 'churn-lr', kind: 'lr', csv: () => ABT_CSV },
+  { name: 'churn-gb', kind: 'gb', csv: () => ABT_CSV },
+  { name: 'churn-mixed-gb', kind: 'gb', csv: () => mixedCsv, scoreCsv: () => mixedScoreCsv, load: { target: 'churned', drop: ['customer_id'] } },
   // The name the README and the seed load: models:/churn@production.
   { name: 'churn', kind: 'ensemble', csv: () => ABT_CSV },
   { name: 'churn-mixed', kind: 'ensemble', csv: () => mixedCsv, scoreCsv: () => mixedScoreCsv, load: { target: 'churned', drop: ['customer_id'] } },
@@ -195,6 +197,8 @@ describe('mlflow.pyfunc.load_model on Minflow-trained models', () => {
       'churn-dt': ['DecisionTreeClassifier', '1', '1'],
       'churn-rf': ['RandomForestClassifier', '1', '1'],
       'churn-lr': ['LogisticRegression', '1', '1'],
+      'churn-gb': ['HistGradientBoostingClassifier', '1', '1'],
+      'churn-mixed-gb': ['HistGradientBoostingClassifier', '1', '1'],
       churn: ['VotingEnsemble', '1', '1'],
       'churn-mixed': ['VotingEnsemble', '1', '1'],
     });

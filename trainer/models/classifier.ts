@@ -9,7 +9,7 @@ export type ParamValue = string | number | boolean | null;
 /** Hyperparameters under scikit-learn's names, as `get_params()` lists them. */
 export type Params = Record<string, ParamValue>;
 
-export type ModelKind = 'decision_tree' | 'random_forest' | 'logistic_regression' | 'voting_ensemble';
+export type ModelKind = 'decision_tree' | 'random_forest' | 'logistic_regression' | 'voting_ensemble' | 'gradient_boosting';
 
 /** Every model file starts with these fields; the rest is the kind's own payload. */
 export interface ModelJSONHeader {
@@ -66,7 +66,7 @@ export function thresholdProba(proba: Float64Array, threshold = 0.5): Uint8Array
 }
 
 /** Parameters scikit-learn types as float, so they print as "0.0" rather than "0". */
-const FLOAT_PARAMS = new Set(['ccp_alpha', 'min_impurity_decrease', 'min_weight_fraction_leaf', 'C', 'tol', 'l1_ratio']);
+const FLOAT_PARAMS = new Set(['ccp_alpha', 'min_impurity_decrease', 'min_weight_fraction_leaf', 'C', 'tol', 'l1_ratio', 'learning_rate', 'l2_regularization', 'validation_fraction']);
 
 /**
  * Params as Python's `str()` renders them (what MLflow's sklearn autolog stores): None, True/False,

@@ -8,6 +8,8 @@ export { LogisticRegression } from './logistic-regression.js';
 export type { LogisticRegressionOptions } from './logistic-regression.js';
 export { VotingEnsemble, defaultMembers } from './ensemble.js';
 export type { EnsembleMember, VotingEnsembleOptions } from './ensemble.js';
+export { HistGradientBoostingClassifier, GRADIENT_BOOSTING_DEFAULTS } from './gradient-boosting.js';
+export type { GradientBoostingOptions } from './gradient-boosting.js';
 export { loadClassifier } from './load.js';
 export type { MaxFeatures, TreeOptions } from './tree-params.js';
 export type { Criterion } from './criterion.js';

@@ -2,6 +2,7 @@
 import type { Classifier, ModelJSON } from './classifier.js';
 import { DecisionTreeClassifier } from './decision-tree.js';
 import { VotingEnsemble } from './ensemble.js';
+import { HistGradientBoostingClassifier } from './gradient-boosting.js';
 import { LogisticRegression } from './logistic-regression.js';
 import { RandomForestClassifier } from './random-forest.js';
 
@@ -18,6 +19,8 @@ export function loadClassifier(json: ModelJSON | string): Classifier {
       return RandomForestClassifier.fromJSON(m);
     case 'logistic_regression':
       return LogisticRegression.fromJSON(m);
+    case 'gradient_boosting':
+      return HistGradientBoostingClassifier.fromJSON(m);
     case 'voting_ensemble':
       return VotingEnsemble.fromJSON(m, loadClassifier);
     default:

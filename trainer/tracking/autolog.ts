@@ -21,6 +21,7 @@ const RUN_NAMES: Record<ModelKind, string> = {
   random_forest: 'RandomForestClassifier',
   logistic_regression: 'LogisticRegression',
   voting_ensemble: 'VotingEnsemble',
+  gradient_boosting: 'HistGradientBoostingClassifier',
 };
 
 export function estimatorName(kind: ModelKind): string {

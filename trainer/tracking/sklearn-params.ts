@@ -12,7 +12,7 @@ import { LogisticRegression, RandomForestClassifier, VotingEnsemble } from '../m
 import { deepParams, py, pyStr, type PyEstimator, type PyValue } from './sklearn-repr.js';
 
 /** Parameters scikit-learn types as float. */
-const FLOAT_PARAMS = new Set(['ccp_alpha', 'min_impurity_decrease', 'min_weight_fraction_leaf', 'C', 'tol', 'l1_ratio']);
+const FLOAT_PARAMS = new Set(['ccp_alpha', 'min_impurity_decrease', 'min_weight_fraction_leaf', 'C', 'tol', 'l1_ratio', 'learning_rate', 'l2_regularization', 'validation_fraction']);
 
 function pyParam(name: string, v: ParamValue): PyValue {
   if (v === null) return py.none();
@@ -72,6 +72,29 @@ const DEFAULTS: Record<string, Record<string, string>> = {
     warm_start: 'False',
   },
   Pipeline: { memory: 'None', transform_input: 'None', verbose: 'False' },
+  HistGradientBoostingClassifier: {
+    categorical_features: "'from_dtype'",
+    class_weight: 'None',
+    early_stopping: "'auto'",
+    interaction_cst: 'None',
+    l2_regularization: '0.0',
+    learning_rate: '0.1',
+    loss: "'log_loss'",
+    max_bins: '255',
+    max_depth: 'None',
+    max_features: '1.0',
+    max_iter: '100',
+    max_leaf_nodes: '31',
+    min_samples_leaf: '20',
+    monotonic_cst: 'None',
+    n_iter_no_change: '10',
+    random_state: 'None',
+    scoring: "'loss'",
+    tol: '1e-07',
+    validation_fraction: '0.1',
+    verbose: '0',
+    warm_start: 'False',
+  },
   VotingClassifier: { flatten_transform: 'True', n_jobs: 'None', verbose: 'False', voting: "'hard'", weights: 'None' },
 };
 
@@ -80,6 +103,8 @@ const CLASS_PATHS: Record<string, string> = {
   RandomForestClassifier: 'sklearn.ensemble._forest.RandomForestClassifier',
   Pipeline: 'sklearn.pipeline.Pipeline',
   VotingClassifier: 'sklearn.ensemble._voting.VotingClassifier',
+  // Same parameters and algorithm family, not the same trees: named as our own.
+  HistGradientBoostingClassifier: 'minflow.trainer.models.HistGradientBoostingClassifier',
 };
 
 function estimator(name: string, params: Record<string, PyValue>, components?: [string, PyEstimator][]): PyEstimator {
@@ -123,6 +148,12 @@ export function sklearnEstimator(model: Classifier): PyEstimator {
     );
   }
   if (model.kind === 'decision_tree') return estimator('DecisionTreeClassifier', pyParams(model.params()));
+  if (model.kind === 'gradient_boosting') {
+    const params = pyParams(model.params());
+    // max_features is a float in scikit-learn (1.0, 0.5).
+    params['max_features'] = py.float(model.params()['max_features'] as number);
+    return estimator('HistGradientBoostingClassifier', params);
+  }
   throw new Error(`no scikit-learn equivalent for a ${model.kind} model`);
 }
 

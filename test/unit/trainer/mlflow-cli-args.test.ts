@@ -94,7 +94,7 @@ describe('parseTrainArgs', () => {
     [['--synthetic', '10', '--min-improvement', 'abc'], '--min-improvement must be a number in [0, 1]'],
     [['--synthetic', '10', '--min-improvement', '2'], '--min-improvement must be a number in [0, 1]'],
     [['--synthetic', '10', '--split', 'sideways'], 'split "sideways" is not one of random, group:<column>, time:<column>'],
-    [['--synthetic', '10', '--models', 'dt,xgb'], 'unknown model(s) xgb: choose from dt, rf, lr, ensemble'],
+    [['--synthetic', '10', '--models', 'dt,xgb'], 'unknown model(s) xgb: choose from dt, rf, lr, ensemble, gb'],
     [['--synthetic', '10', '--models', 'dt,dt'], '--models names a model twice'],
     [['--synthetic', '10', '--models', ','], '--models names no model'],
     [['--synthetic', '10', '--seed=-1'], '--seed must be an integer in [0, 4294967295], got "-1"'],

@@ -207,11 +207,76 @@ class _VotingEnsemble(_Model):
         return out
 
 
+class _GradientBoosting(_Model):
+    """trainer/models/gradient-boosting.ts: baseline log-odds plus each tree's leaf output, in tree order."""
+
+    def __init__(self, doc):
+        super().__init__(doc)
+        t = doc["trees"]
+        counts = _decode(t["nodeCounts"], np.int32).astype(np.int64)
+        cat_counts = _decode(t["catByteCounts"], np.int32).astype(np.int64)
+        self.n_trees = len(counts)
+        self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        cat_offsets = np.concatenate([[0], np.cumsum(cat_counts)[:-1]]).astype(np.int64)
+        per_node_tree_offset = np.repeat(self.offsets, counts)
+        self.feature = _decode(t["feature"], np.int32).astype(np.int64)
+        self.threshold = _decode(t["threshold"], np.float64)
+        self.categorical = _decode(t["categorical"], np.uint8) == 1
+        self.missing_left = _decode(t["missingLeft"], np.uint8) == 1
+        left = _decode(t["left"], np.int32).astype(np.int64)
+        self.is_leaf = left < 0
+        self.left = np.where(self.is_leaf, -1, left + per_node_tree_offset)
+        self.right = _decode(t["right"], np.int32).astype(np.int64) + per_node_tree_offset
+        self.value = _decode(t["value"], np.float64)
+        cat_offset = _decode(t["catOffset"], np.int32).astype(np.int64)
+        self.cat_offset = np.where(cat_offset < 0, 0, cat_offset + np.repeat(cat_offsets, counts))
+        self.cat_bits = _decode(t["catBits"], np.uint8)
+        self.baseline = float(doc["baseline"])
+
+    def predict_proba(self, X, names):
+        X = self.columns(X, names)
+        n = X.shape[0]
+        nan = np.isnan(X)
+        node = np.repeat(self.offsets, n)
+        row = np.tile(np.arange(n, dtype=np.int64), self.n_trees)
+        active = np.arange(node.size, dtype=np.int64)
+        while active.size:
+            nd = node[active]
+            internal = ~self.is_leaf[nd]
+            active, nd = active[internal], nd[internal]
+            if not active.size:
+                break
+            r = row[active]
+            f = self.feature[nd]
+            x = X[r, f]
+            miss = nan[r, f]
+            go_left = x <= self.threshold[nd]
+            cat = self.categorical[nd] & ~miss
+            if cat.any():
+                code = x[cat]
+                ok = (code == np.floor(code)) & (code >= 0) & (code < 256)
+                c = np.where(ok, code, 0).astype(np.int64)
+                bits = self.cat_bits[self.cat_offset[nd[cat]] + (c >> 3)]
+                go_left[cat] = ok & ((bits.astype(np.int64) >> (c & 7)) & 1 == 1)
+            go_left = np.where(miss, self.missing_left[nd], go_left)
+            node[active] = np.where(go_left, self.left[nd], self.right[nd])
+        leaf_values = self.value[node].reshape(self.n_trees, n)
+        raw = np.full(n, self.baseline)
+        for k in range(self.n_trees):  # summed in tree order, as the TypeScript model does
+            raw = raw + leaf_values[k]
+        with np.errstate(over="ignore"):
+            pos = 1.0 / (1.0 + np.exp(-raw))
+            ez = np.exp(raw)
+            neg = ez / (1.0 + ez)
+        return np.where(raw >= 0, pos, neg)
+
+
 _KINDS = {
     "decision_tree": _DecisionTree,
     "random_forest": _RandomForest,
     "logistic_regression": _LogisticRegression,
     "voting_ensemble": _VotingEnsemble,
+    "gradient_boosting": _GradientBoosting,
 }
 
 
