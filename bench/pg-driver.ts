@@ -9,6 +9,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import postgres from 'postgres';
+import { PostgresEngine } from '../server/store/engine/postgres.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,6 +104,57 @@ function postgresJsDriver(uri: string, prepare: boolean): Driver {
     },
     close: () => sql.end(),
   };
+}
+
+/** The engine itself over `pg` (named statements): what its ? translation, ALS and wrapping cost. */
+function engineDriver(uri: string): Driver {
+  const engine = new PostgresEngine({ connectionString: uri }, { poolSize: POOL });
+  const q = (text: string) => text.replace(/\$\d+/g, '?');
+  const lookup = q(LOOKUP_SQL);
+  return {
+    name: 'PostgresEngine (pg, named)',
+    lookup: (id) => engine.get(lookup, [id]),
+    async insertBatch(text, params) {
+      const sql = q(text);
+      await engine.transaction(async () => {
+        await engine.run(sql, params);
+      });
+    },
+    readAll: (text) => engine.values(text),
+    async exec(text) {
+      await engine.run(text);
+    },
+    close: () => engine.close(),
+  };
+}
+
+/**
+ * The engine's own cost per statement, measured so that a busy machine cancels out: engine.get and the
+ * same named statement through a bare pg pool, alternating, one connection each; medians.
+ */
+async function engineOverhead(uri: string): Promise<string> {
+  const engine = new PostgresEngine({ connectionString: uri }, { poolSize: 1 });
+  const pool = new pg.Pool({ connectionString: uri, max: 1 });
+  pool.on('error', () => {});
+  const lookup = LOOKUP_SQL.replace('$1', '?');
+  const viaEngine: number[] = [];
+  const viaPg: number[] = [];
+  try {
+    for (let i = 0; i < 10_000; i++) {
+      const id = (i % READ_ROWS) + 1;
+      let t0 = performance.now();
+      await engine.get(lookup, [id]);
+      viaEngine.push(performance.now() - t0);
+      t0 = performance.now();
+      await pool.query({ name: 'overhead', text: LOOKUP_SQL, values: [id] });
+      viaPg.push(performance.now() - t0);
+    }
+  } finally {
+    await engine.close();
+    await pool.end();
+  }
+  const us = (xs: number[]) => median(xs) * 1000;
+  return `PostgresEngine overhead, 10,000 alternating PK lookups, medians: engine.get ${us(viaEngine).toFixed(1)} µs, bare pg (named) ${us(viaPg).toFixed(1)} µs → ${(us(viaEngine) - us(viaPg)).toFixed(1)} µs per statement`;
 }
 
 function insertSql(rows: number): string {
@@ -205,6 +257,7 @@ async function main(): Promise<void> {
   url.pathname = `/${dbName}`;
   const uri = url.toString();
   const rows: Row[] = [];
+  let overhead = '';
   try {
     const setup = new pg.Client({ connectionString: uri });
     await setup.connect();
@@ -222,6 +275,7 @@ async function main(): Promise<void> {
       () => pgDriver(uri, true),
       () => postgresJsDriver(uri, true),
       () => postgresJsDriver(uri, false),
+      () => engineDriver(uri),
     ];
     if (args.reverse) drivers.reverse(); // the order effect (page cache, a busy neighbour) is visible this way
     for (const make of drivers) {
@@ -232,6 +286,7 @@ async function main(): Promise<void> {
         await d.close();
       }
     }
+    overhead = await engineOverhead(uri);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
@@ -244,6 +299,8 @@ async function main(): Promise<void> {
       header,
       '|---|--:|--:|--:|--:|',
       ...rows.map((r) => `| ${r.driver} | ${fmt(r.seqLookups)} | ${fmt(r.concLookups)} | ${fmt(r.insertRows)} | ${fmt(r.readRows)} |`),
+      '',
+      overhead,
       '',
     ].join('\n'),
   );
