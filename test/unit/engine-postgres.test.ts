@@ -82,6 +82,12 @@ describe.each([sqlite, postgres])('SqlEngine contract on $name', (backend) => {
     expect(await engine.all('SELECT k, n FROM kv WHERE n > ? ORDER BY k', [1])).toEqual([{ k: 'x', n: 3 }, { k: 'z', n: 2 }]);
     expect(await engine.run('UPDATE kv SET v = ? WHERE n >= ?', ['u', 2])).toEqual({ changes: 2 });
     expect(await engine.run('DELETE FROM kv WHERE k = ?', ['nobody'])).toEqual({ changes: 0 });
+    // One statement text read both ways (one prepared statement on PostgreSQL, one on SQLite).
+    const same = 'SELECT k, n FROM kv WHERE k = ?';
+    expect(await engine.all(same, ['x'])).toEqual([{ k: 'x', n: 3 }]);
+    expect(await engine.values(same, ['y'])).toEqual([['y', 1]]);
+    expect(await engine.get(same, ['z'])).toEqual({ k: 'z', n: 2 });
+    expect(await engine.values(same, ['x'])).toEqual([['x', 3]]);
   });
 
   it('reads int64 columns as JS numbers', async () => {
