@@ -1,11 +1,12 @@
 // The models a training compares, by the short names the CLI takes. Settings are the seed's (see
 // models/); only the forest size is a knob, because it dominates training and upload time.
 import { DecisionTreeClassifier, HistGradientBoostingClassifier, LogisticRegression, RandomForestClassifier, VotingEnsemble } from './models/index.js';
+import { gradientBoostingSpace } from './selection/tuning.js';
 import type { Candidate } from './tracking/model-run.js';
 
 export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble', 'gb'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
-export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble'];
+export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble', 'gb'];
 export const DEFAULT_N_ESTIMATORS = 500;
 /**
  * The models' random_state. The forest draws its trees from it; the tree uses it to break ties between
@@ -37,6 +38,10 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS, see
         // Histogram gradient boosting with early stopping on 10% of the training rows.
         make: () => new HistGradientBoostingClassifier({ ...GB_SETTINGS, randomState: seed }),
         detail: 'histogram gradient boosting, early stopping',
+        tune: gradientBoostingSpace(
+          { learningRate: GB_SETTINGS.learningRate, maxLeafNodes: GB_SETTINGS.maxLeafNodes, minSamplesLeaf: GB_SETTINGS.minSamplesLeaf, l2Regularization: 0, maxFeatures: 1 },
+          (p) => new HistGradientBoostingClassifier({ ...GB_SETTINGS, ...p, randomState: seed }),
+        ),
       };
     case 'ensemble':
       return {

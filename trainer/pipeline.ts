@@ -18,6 +18,7 @@ import { TrainerError, TrackingServerUnreachable } from './errors.js';
 import { registerAndPromote, type Promotion } from './promotion/register.js';
 import { CrossValidator, DEFAULT_CV_FOLDS, groupFolds, stratifiedFolds, type CvResult } from './selection/cv.js';
 import { findLeakage, leakageMessage, type Leakage } from './selection/leakage.js';
+import { randomSearch, type SearchResult } from './selection/tuning.js';
 import { datasetInput, type DatasetOrigin } from './tracking/dataset-input.js';
 import { trainAndLogModel, type Candidate, type ModelRunResult } from './tracking/model-run.js';
 import { comparisonPlot } from './tracking/plots.js';
@@ -42,10 +43,12 @@ export interface TrainOptions {
    * 0 skips it and chooses on the test rows, as the seed did (the best test AUC is then biased upwards).
    */
   cvFolds?: number;
+  /** Seconds the hyperparameter search of tunable candidates (gb) may take in all; 0 = no search. Default 20. */
+  timeBudget?: number;
   experiment?: string;
   modelName?: string;
   minImprovement?: number;
-  /** The models to compare; default: decision tree, 500-tree forest, ensemble. */
+  /** The models to compare; default: decision tree, 500-tree forest, ensemble, gradient boosting. */
   candidates?: Candidate[];
   progress?: ProgressSink;
   /** `mlflow.source.name`; default: the running script. */
@@ -69,6 +72,9 @@ export interface TrainResult {
   promotion: Promotion;
   seconds: { load: number; register: number; total: number };
 }
+
+/** Seconds of hyperparameter search a training spends by default. */
+export const DEFAULT_TIME_BUDGET = 20;
 
 export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind';
 export const MODEL_TRAINING_KIND = 'custom_model_development';
@@ -153,6 +159,7 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
   const minImprovement = o.minImprovement ?? 0;
   const seed = o.seed ?? 42;
   const cvFolds = o.cvFolds ?? DEFAULT_CV_FOLDS;
+  const timeBudget = o.timeBudget ?? DEFAULT_TIME_BUDGET;
   const cands = o.candidates ?? defaultCandidates(DEFAULT_MODELS);
   if (cands.length === 0) throw new RangeError('no models to train');
   if (!(Number.isInteger(cvFolds) && (cvFolds === 0 || cvFolds >= 2))) throw new RangeError(`cvFolds must be 0 or an integer >= 2, got ${cvFolds}`);
@@ -186,6 +193,7 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
         split,
         seed: String(seed),
         cv_folds: String(cvFolds),
+        time_budget: String(timeBudget),
         n_train: String(train.nRows),
         n_test: String(test.nRows),
         n_features: String(train.featureNames.length),
@@ -202,11 +210,27 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
     // Cross-validation first, on the training rows only: it chooses the model; the test rows then score
     // each model once.
     const cv = new Map<Candidate, CvResult>();
+    const tuned = new Map<Candidate, SearchResult>();
+    const final = new Map<Candidate, Candidate>(cands.map((c) => [c, c]));
     if (cvFolds > 0) {
       const validator = new CrossValidator(train, foldAssignment(train, split, cvFolds, seed), {
         onFold: () => progress.advance(1),
       });
+      const tunable = cands.filter((c) => c.tune !== undefined && timeBudget > 0);
       for (const c of cands) {
+        if (c.tune !== undefined && tunable.includes(c)) {
+          const budget = timeBudget / tunable.length;
+          const search = await randomSearch(validator, c.tune, {
+            budgetSeconds: budget,
+            seed,
+            onTrial: (t, s) => progress.phase(`tuning ${c.key}: trial ${t + 1}, ${s.toFixed(0)} of ${budget.toFixed(0)} s (${cvFolds}-fold CV of the training rows)`, cvFolds),
+          });
+          tuned.set(c, search);
+          cv.set(c, search.best.cv);
+          const best = search.best.params;
+          final.set(c, { ...c, make: () => c.tune!.make(best), detail: `tuned: ${Object.entries(best).map(([k, v]) => `${k}=${v}`).join(' ')}` });
+          continue;
+        }
         progress.phase(`cross-validating ${c.key}${c.detail ? ` (${c.detail})` : ''}: ${cvFolds} folds of the training rows`, cvFolds);
         cv.set(c, await validator.evaluate(c.make(), c.key));
       }
@@ -214,7 +238,7 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
 
     const ctx = { client, experimentId: experiment.experiment_id, parentRunId, source, train, test, inputs, progress };
     const models: ModelRunResult[] = [];
-    for (const c of cands) models.push(await trainAndLogModel(ctx, c, cv.get(c)));
+    for (const c of cands) models.push(await trainAndLogModel(ctx, final.get(c)!, cv.get(c), tuned.get(c)));
     const best = cvFolds > 0 ? bestBy(models, (m) => m.cv!.mean) : bestBy(models, (m) => m.test.report.rocAuc);
 
     const registerStart = performance.now();

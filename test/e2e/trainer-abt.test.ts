@@ -9,6 +9,8 @@ import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { metricsOf, paramsOf, PNG_SIGNATURE, Rest, runTrainCli, tagsOf, type CliRun, type WireRun } from './trainer-helpers.js';
 
 const TREES = 50;
+/** Seconds of gradient-boosting search: a few trials, enough to check that tuning is logged. */
+const BUDGET = 6;
 let server: ServerProcess;
 let rest: Rest;
 let cli: CliRun;
@@ -20,7 +22,7 @@ beforeAll(async () => {
   if (!fs.existsSync(ABT_CSV)) throw new Error(`${ABT_CSV} is missing: the seed's table must sit in ../shared/data/abt.csv`);
   server = await startServer();
   rest = new Rest(server.url);
-  cli = await runTrainCli(['--data', ABT_CSV, '--n-estimators', String(TREES)], { MLFLOW_TRACKING_URI: server.url });
+  cli = await runTrainCli(['--data', ABT_CSV, '--n-estimators', String(TREES), '--time-budget', String(BUDGET)], { MLFLOW_TRACKING_URI: server.url });
   if (cli.code !== 0) throw new Error(`minflow train exited ${cli.code}\n${cli.stdout}\n${cli.stderr}\n${server.output()}`);
   experimentId = (await rest.get<{ experiment: { experiment_id: string } }>('/experiments/get-by-name', { experiment_name: 'churn' })).experiment.experiment_id;
   const { runs } = await rest.post<{ runs: WireRun[] }>('/runs/search', { experiment_ids: [experimentId], max_results: 100 });
@@ -41,13 +43,32 @@ const child = (name: string): WireRun => {
 };
 
 describe('minflow train on abt.csv', () => {
+  it('tunes the gradient boosting by cross-validation within --time-budget and logs the trials', async () => {
+    const gb = child('HistGradientBoostingClassifier');
+    expect(tagsOf(gb)).toMatchObject({ estimator_name: 'HistGradientBoostingClassifier' });
+    expect(paramsOf(gb)).toMatchObject({ early_stopping: 'True', max_iter: '1000', loss: 'log_loss' });
+    const doc = JSON.parse((await rest.artifact(gb.info.artifact_uri, 'tuning_trials.json')).toString('utf8')) as {
+      seconds: number;
+      trials: { params: Record<string, number>; cv_roc_auc: number; chosen: boolean }[];
+    };
+    expect(doc.trials.length).toBeGreaterThanOrEqual(1);
+    expect(metricsOf(gb).tuning_trials).toBe(doc.trials.length);
+    const chosen = doc.trials.filter((t) => t.chosen);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]!.cv_roc_auc).toBe(Math.max(...doc.trials.map((t) => t.cv_roc_auc)));
+    expect(chosen[0]!.cv_roc_auc).toBe(metricsOf(gb).cv_roc_auc);
+    expect(paramsOf(gb).learning_rate).toBe(String(chosen[0]!.params.learningRate));
+    // The budget holds up to one trial over (a trial is never cut short).
+    expect(doc.seconds).toBeLessThan(BUDGET * 3);
+  });
+
   it('marks the experiment as a model-training one for the UI (mlflow.experimentKind)', async () => {
     const { experiment } = await rest.get<{ experiment: { tags?: { key: string; value: string }[] } }>('/experiments/get', { experiment_id: experimentId });
     expect(experiment.tags).toContainEqual({ key: 'mlflow.experimentKind', value: 'custom_model_development' });
   });
 
   it('logs one parent run with one nested run per model, all FINISHED', () => {
-    expect(children.map((c) => c.info.run_name)).toEqual(['DecisionTreeClassifier', 'RandomForestClassifier', 'VotingEnsemble']);
+    expect(children.map((c) => c.info.run_name)).toEqual(['DecisionTreeClassifier', 'HistGradientBoostingClassifier', 'RandomForestClassifier', 'VotingEnsemble']);
     for (const r of [parent, ...children]) expect(r.info.status).toBe('FINISHED');
     for (const c of children) expect(tagsOf(c)['mlflow.parentRunId']).toBe(parent.info.run_id);
     expect(paramsOf(parent)).toMatchObject({ target: 'flag_churn', split: 'random', n_train: '3244', n_test: '811', n_features: '92', n_estimators: String(TREES) });

@@ -5,13 +5,14 @@ import { DEFAULT_MODELS, DEFAULT_N_ESTIMATORS, isModelKey, MODEL_KEYS, type Mode
 import { parseSplitSpec } from '../data/index.js';
 import type { DataSource } from '../pipeline.js';
 import { DEFAULT_CV_FOLDS } from '../selection/cv.js';
+import { DEFAULT_TIME_BUDGET } from '../pipeline.js';
 
 export const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
 
 export const TRAIN_USAGE = `Usage: minflow train (--data PATH | --synthetic N) [options]
        npm run train -- (--data PATH | --synthetic N) [options]
 
-Trains a decision tree, a random forest and a soft-voting ensemble on a churn table, logs one parent run
+Trains a decision tree, a random forest, a soft-voting ensemble and a gradient boosting (tuned) on a churn table, logs one parent run
 with a nested run per model to an MLflow tracking server (params, metrics, datasets, plots, the model as
 an MLflow-3 logged model), registers the best model (mean ROC AUC of a k-fold cross-validation on the
 training rows) as a new version with @challenger, and moves @production to it only when it beats the
@@ -29,6 +30,8 @@ Data:
   --seed N                 random_state of the split, the folds and the models (default: 42)
   --cv-folds K             folds of the cross-validation that picks the best model (default: ${DEFAULT_CV_FOLDS});
                            0 picks on the test rows instead (a biased, optimistic choice)
+  --time-budget S          seconds the hyperparameter search of gb may take, by the same CV
+                           (default: 20; 0 = gb with its untuned settings)
 
 Models:
   --models KEYS            comma-separated, from ${MODEL_KEYS.join(', ')} (default: ${DEFAULT_MODELS.join(',')})
@@ -61,6 +64,7 @@ export interface TrainCliOptions {
   seed: number;
   testSize?: number;
   cvFolds: number;
+  timeBudget: number;
 }
 
 export class UsageError extends Error {
@@ -107,6 +111,7 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
         seed: { type: 'string' },
         'test-size': { type: 'string' },
         'cv-folds': { type: 'string' },
+        'time-budget': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -168,6 +173,13 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
     if (!/^\s*\d+\s*$/.test(raw) || cvFolds === 1 || cvFolds > 100) throw new UsageError(`--cv-folds must be 0 or an integer from 2 to 100, got "${raw}"`);
   }
 
+  let timeBudget = DEFAULT_TIME_BUDGET;
+  if (values['time-budget'] !== undefined) {
+    const raw = values['time-budget'];
+    timeBudget = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(timeBudget) || timeBudget < 0) throw new UsageError(`--time-budget must be a number of seconds >= 0, got "${raw}"`);
+  }
+
   return {
     source,
     ...(values.target !== undefined ? { target: nonEmpty('--target', values.target, '') } : {}),
@@ -183,5 +195,6 @@ export function parseTrainArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Tra
     seed,
     ...(testSize !== undefined ? { testSize } : {}),
     cvFolds,
+    timeBudget,
   };
 }

@@ -42,6 +42,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       seed: options.seed,
       ...(options.testSize !== undefined ? { testSize: options.testSize } : {}),
       cvFolds: options.cvFolds,
+      timeBudget: options.timeBudget,
       experiment: options.experiment,
       modelName: options.modelName,
       minImprovement: options.minImprovement,

@@ -13,6 +13,7 @@ import { modelPlots, type Scored } from './plots.js';
 import { autologEstimatorTags, autologParams, sklearnEstimator } from './sklearn-params.js';
 import { pyRepr } from './sklearn-repr.js';
 import type { CvResult } from '../selection/cv.js';
+import type { SearchResult, Tunable } from '../selection/tuning.js';
 import type { ProgressSink } from './progress-sink.js';
 import { sourceTags, type SourceContext } from './source-tags.js';
 
@@ -26,6 +27,8 @@ export interface Candidate {
   make(): Classifier;
   /** What the progress bar says while it fits, e.g. "500 trees". */
   detail?: string;
+  /** Hyperparameters to search by cross-validation before the fit (within the training's time budget). */
+  tune?: Tunable;
 }
 
 export interface RunContext {
@@ -91,7 +94,7 @@ function cvMetrics(cv: CvResult): { key: string; value: number; step: number }[]
   ];
 }
 
-export async function trainAndLogModel(ctx: RunContext, candidate: Candidate, cv?: CvResult): Promise<ModelRunResult> {
+export async function trainAndLogModel(ctx: RunContext, candidate: Candidate, cv?: CvResult, tuning?: SearchResult): Promise<ModelRunResult> {
   const { client, progress } = ctx;
   const classifier = candidate.make();
   const estimator = estimatorName(classifier.kind);
@@ -153,8 +156,14 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate, cv
         metrics.push({ ...m, timestamp, run_id: runId, model_id: modelId, dataset_name: ctx.inputs.train.dataset.name, dataset_digest: ctx.inputs.train.dataset.digest });
       }
     }
+    if (tuning) metrics.push({ key: 'tuning_trials', value: tuning.trials.length, timestamp, step: 0, run_id: runId, model_id: modelId });
     for (const batch of chunks(metrics, MAX_METRICS_PER_BATCH)) await client.logBatch(runId, { metrics: batch });
     const artifactUri = run.info.artifact_uri!;
+    if (tuning) {
+      const trials = tuning.trials.map((t, i) => ({ trial: i, params: t.params, cv_roc_auc: t.cv.mean, cv_roc_auc_std: t.cv.std, chosen: t === tuning.best }));
+      const doc = { seconds: tuning.seconds, stopped_by: tuning.stopped, trials };
+      await client.artifacts.logBytes(artifactUri, 'tuning_trials.json', Buffer.from(JSON.stringify(doc, null, 2)), 'application/json');
+    }
     await client.artifacts.logBytes(artifactUri, 'metric_info.json', Buffer.from(metricInfoJson(named)), 'application/json');
     await client.artifacts.logBytes(artifactUri, 'estimator.html', Buffer.from(estimatorHtml(pyRepr(sklearn))), 'text/html');
     const plots = modelPlots({

@@ -24,9 +24,10 @@ describe('parseTrainArgs', () => {
       modelName: 'churn',
       minImprovement: 0,
       nEstimators: 500,
-      models: ['dt', 'rf', 'ensemble'],
+      models: ['dt', 'rf', 'ensemble', 'gb'],
       seed: 42,
       cvFolds: 5,
+      timeBudget: 20,
     });
     expect(DEFAULT_TRACKING_URI).toBe('http://127.0.0.1:5000');
   });
@@ -48,6 +49,7 @@ describe('parseTrainArgs', () => {
       '--seed', '7',
       '--test-size', '0.25',
       '--cv-folds', '3',
+      '--time-budget', '12.5',
     ]);
     expect(o).toEqual({
       source: { kind: 'synthetic', rows: 2000 },
@@ -64,6 +66,7 @@ describe('parseTrainArgs', () => {
       seed: 7,
       testSize: 0.25,
       cvFolds: 3,
+      timeBudget: 12.5,
     });
     expect(parseTrainArgs(['--synthetic', '10', '--cv-folds', '0', '--test-size', '200'])).toMatchObject({ cvFolds: 0, testSize: 200 });
   });
@@ -79,7 +82,7 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs(['--help'])).toBeNull();
     expect(parseTrainArgs(['-h'])).toBeNull();
     expect(TRAIN_USAGE).toMatch(/^Usage: minflow train/);
-    for (const flag of ['--data', '--synthetic', '--target', '--positive-label', '--drop', '--split', '--tracking-uri', '--experiment', '--model-name', '--min-improvement', '--n-estimators', '--models', '--seed', '--test-size', '--cv-folds', '--help']) {
+    for (const flag of ['--data', '--synthetic', '--target', '--positive-label', '--drop', '--split', '--tracking-uri', '--experiment', '--model-name', '--min-improvement', '--n-estimators', '--models', '--seed', '--test-size', '--cv-folds', '--time-budget', '--help']) {
       expect(TRAIN_USAGE).toContain(flag);
     }
   });
@@ -101,6 +104,7 @@ describe('parseTrainArgs', () => {
     [['--synthetic', '10', '--seed', '1.5'], '--seed must be an integer in [0, 4294967295], got "1.5"'],
     [['--synthetic', '10', '--test-size', '1.5'], '--test-size must be a fraction in (0, 1) or a whole number of rows, got "1.5"'],
     [['--synthetic', '10', '--test-size', '0'], '--test-size must be a fraction in (0, 1)'],
+    [['--synthetic', '10', '--time-budget', 'soon'], '--time-budget must be a number of seconds >= 0, got "soon"'],
     [['--synthetic', '10', '--cv-folds', '1'], '--cv-folds must be 0 or an integer from 2 to 100, got "1"'],
     [['--synthetic', '10', '--tracking-uri', 'localhost:5000'], '--tracking-uri must be an http(s) URL'],
     [['--synthetic', '10', '--experiment', ' '], '--experiment must not be empty'],

@@ -1,0 +1,89 @@
+// Hyperparameter search for a tunable candidate (the gradient boosting): random search over a small
+// LightGBM-style space, each setting scored by the same k-fold cross-validation of the training rows
+// that chooses between models, within a wall-clock budget. The first trial is the untuned default, so
+// tuning never picks a setting that cross-validates worse than it.
+import { RandomState } from '../data/random.js';
+import type { Classifier } from '../models/index.js';
+import type { CrossValidator, CvResult } from './cv.js';
+
+export type TrialParams = Record<string, number | null>;
+
+export interface Tunable {
+  /** The untuned setting (trial 0). */
+  defaults: TrialParams;
+  /** A random setting. */
+  sample(rs: RandomState): TrialParams;
+  make(params: TrialParams): Classifier;
+}
+
+export interface Trial {
+  params: TrialParams;
+  cv: CvResult;
+}
+
+export interface SearchResult {
+  best: Trial;
+  trials: Trial[];
+  seconds: number;
+  /** Why the search ended. */
+  stopped: 'budget' | 'trials';
+}
+
+export interface SearchOptions {
+  budgetSeconds: number;
+  maxTrials?: number;
+  seed?: number;
+  onTrial?(trial: number, elapsedSeconds: number): void;
+}
+
+function pick<T>(rs: RandomState, values: readonly T[]): T {
+  return values[rs.randint(0, values.length)]!;
+}
+
+/** Log-uniform in [lo, hi], rounded to 3 significant digits so settings read well in the UI. */
+function logUniform(rs: RandomState, lo: number, hi: number): number {
+  const u = rs.randint(0, 1 << 30) / (1 << 30);
+  return Number(Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))).toPrecision(3));
+}
+
+/** The gradient boosting's search space. */
+export function gradientBoostingSpace(defaults: TrialParams, make: (p: TrialParams) => Classifier): Tunable {
+  return {
+    defaults,
+    make,
+    sample: (rs) => ({
+      learningRate: logUniform(rs, 0.02, 0.2),
+      maxLeafNodes: pick(rs, [7, 15, 31, 63]),
+      minSamplesLeaf: pick(rs, [10, 20, 40, 80, 160]),
+      l2Regularization: pick(rs, [0, 0.1, 1, 10]),
+      maxFeatures: pick(rs, [0.5, 0.8, 1]),
+    }),
+  };
+}
+
+export async function randomSearch(validator: CrossValidator, tunable: Tunable, o: SearchOptions): Promise<SearchResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const rs = new RandomState(o.seed ?? 42);
+  const maxTrials = o.maxTrials ?? 60;
+  const trials: Trial[] = [];
+  let stopped: SearchResult['stopped'] = 'trials';
+  let longest = 0;
+  for (let t = 0; t < maxTrials; t++) {
+    // Trial 0 always runs; later ones only while the budget has room for another as long as the longest.
+    if (t > 0) {
+      if (elapsed() + longest > o.budgetSeconds) {
+        stopped = 'budget';
+        break;
+      }
+    }
+    o.onTrial?.(t, elapsed());
+    const params = t === 0 ? tunable.defaults : tunable.sample(rs);
+    const trialStart = elapsed();
+    trials.push({ params, cv: await validator.evaluate(tunable.make(params), `trial ${t}`) });
+    longest = Math.max(longest, elapsed() - trialStart);
+  }
+  const score = (x: Trial) => (Number.isNaN(x.cv.mean) ? -Infinity : x.cv.mean);
+  const best = trials.reduce((a, b) => (score(b) > score(a) ? b : a));
+  return { best, trials, seconds: elapsed(), stopped };
+}
