@@ -1,15 +1,14 @@
 // The SqlEngine contract on both engines — the PostgreSQL engine on a real server (a throwaway
 // database per file, test/helpers/postgres.ts) and the SQLite engine — plus what only PostgreSQL has:
-// one client per concurrent transaction, snapshot reads, error mapping, and migrating under the
-// advisory lock (several engines at once on an empty database; a newer or MLflow's schema refused).
+// one client per concurrent transaction, snapshot reads, deadlock retries, stale prepared plans, error
+// mapping, the pool. Opening (schema under the advisory lock) is engine-pg-open.test.ts.
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../server/errors.js';
-import { openEngine, postgresMigrationsFolder } from '../../server/store/engine/open.js';
-import { MIGRATIONS_TABLE, migratePostgres, readJournal } from '../../server/store/engine/pg-migrate.js';
+import { openEngine } from '../../server/store/engine/open.js';
 import { PostgresEngine } from '../../server/store/engine/postgres.js';
 import { isUniqueViolation, type SqlEngine } from '../../server/store/engine/types.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -410,111 +409,5 @@ describe('PostgresEngine on a real server', () => {
       "SELECT (SELECT length(value) FROM tags WHERE run_uuid = 'r-long'), (SELECT length(value) FROM params WHERE run_uuid = 'r-long')",
     );
     expect([t, p]).toEqual([8000, 6000]);
-  });
-});
-
-describe('opening PostgreSQL: migrations under the advisory lock', () => {
-  const journal = readJournal(postgresMigrationsFolder());
-  const dbs: TestDatabase[] = [];
-  const fresh = async () => {
-    const db = await createTestDatabase();
-    dbs.push(db);
-    return db;
-  };
-  const query = async <T extends pg.QueryResultRow>(uri: string, sql: string): Promise<T[]> => {
-    const c = new pg.Client({ connectionString: uri });
-    await c.connect();
-    try {
-      return (await c.query<T>(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  };
-  const tables = async (uri: string) =>
-    (await query<{ t: string }>(uri, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")).map((r) => r.t);
-  afterEach(async () => {
-    for (const db of dbs.splice(0)) await db.drop();
-  });
-
-  it('5 engines opened at the same moment on an empty database migrate it exactly once', async () => {
-    const db = await fresh();
-    const opened = await Promise.all(Array.from({ length: 5 }, () => openEngine(db.uri, { poolSize: 2 })));
-    try {
-      const rows = await query<{ created_at: string }>(db.uri, `SELECT created_at FROM public.${MIGRATIONS_TABLE} ORDER BY id`);
-      expect(rows.map((r) => Number(r.created_at))).toEqual(journal.map((e) => e.when));
-      for (const { engine } of opened) expect(await engine.values('SELECT COUNT(*) FROM experiments')).toEqual([[0]]);
-    } finally {
-      for (const { engine } of opened) await engine.close();
-    }
-    // The same through the migrator itself: one of five applies the journal, four find nothing to do.
-    const db2 = await fresh();
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => migratePostgres({ connectionString: db2.uri }, postgresMigrationsFolder())));
-    expect(outcomes.map((o) => o.applied.length).sort()).toEqual([0, 0, 0, 0, journal.length]);
-  });
-
-  it('opening an up-to-date database again changes nothing', async () => {
-    const db = await fresh();
-    await (await openEngine(db.uri)).engine.close();
-    const before = await tables(db.uri);
-    const again = await migratePostgres({ connectionString: db.uri }, postgresMigrationsFolder());
-    expect(again.applied).toEqual([]);
-    expect(await tables(db.uri)).toEqual(before);
-    expect(before).toContain('public.experiments');
-  });
-
-  it('refuses, before writing anything, a database migrated by a newer Minflow', async () => {
-    const db = await fresh();
-    // What a newer Minflow leaves: its migrations table with a migration this build does not ship.
-    await query(db.uri, `CREATE TABLE public.${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-    await query(db.uri, `INSERT INTO public.${MIGRATIONS_TABLE} (hash, created_at) VALUES ('ffff', 4102444800000)`);
-    await expect(openEngine(db.uri)).rejects.toThrow(/1 schema migration\(s\) this Minflow does not know .*2100-01-01.*newer Minflow/);
-    expect(await tables(db.uri)).toEqual([`public.${MIGRATIONS_TABLE}`]);
-    // Also after this Minflow's own migrations (a newer one added one on top).
-    const db2 = await fresh();
-    await (await openEngine(db2.uri)).engine.close();
-    await query(db2.uri, `INSERT INTO public.${MIGRATIONS_TABLE} (hash, created_at) VALUES ('eeee', 4102444800000)`);
-    await expect(openEngine(db2.uri)).rejects.toThrow(/newer Minflow/);
-  });
-
-  it("refuses MLflow's own database (alembic_version) and tables Minflow did not create", async () => {
-    const db = await fresh();
-    await query(db.uri, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('1b5f0d9ad7c1')");
-    await expect(openEngine(db.uri)).rejects.toThrow(/is an MLflow database .*revision 1b5f0d9ad7c1.*cannot open databases created by `mlflow server` yet/);
-    expect(await tables(db.uri)).toEqual(['public.alembic_version']);
-    const db2 = await fresh();
-    await query(db2.uri, 'CREATE TABLE experiments (id int)');
-    await expect(openEngine(db2.uri)).rejects.toThrow(/already has an experiments table that Minflow did not create/);
-  });
-
-  it('refuses a search_path that would put the tables outside schema public', async () => {
-    const db = await fresh();
-    await query(db.uri, 'CREATE SCHEMA other');
-    const uri = `${db.uri}?options=${encodeURIComponent('-c search_path=other')}`;
-    await expect(openEngine(uri)).rejects.toThrow(/schema other, but Minflow's tables live in schema public/);
-    expect(await tables(db.uri)).toEqual([]);
-  });
-
-  it('migrates as a role that may only create in schema public (no CREATE on the database)', async () => {
-    const db = await fresh();
-    const role = `${db.name}_app`;
-    await query(db.uri, `CREATE ROLE ${role} LOGIN; GRANT USAGE, CREATE ON SCHEMA public TO ${role}; REVOKE CREATE ON DATABASE ${db.name} FROM PUBLIC`);
-    try {
-      const url = new URL(db.uri);
-      url.username = role;
-      const { engine } = await openEngine(url.toString(), { poolSize: 1 });
-      try {
-        expect(await engine.values('SELECT COUNT(*) FROM experiments')).toEqual([[0]]);
-        expect(await engine.values('SELECT tableowner FROM pg_tables WHERE tablename = ?', ['experiments'])).toEqual([[role]]);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      await db.drop();
-      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
-    }
-  });
-
-  it('fails with the URI problem before connecting', async () => {
-    await expect(openEngine('postgresql://postgres@127.0.0.1/x?nope=1')).rejects.toThrow(/Unsupported option 'nope'/);
   });
 });
