@@ -1,7 +1,7 @@
-// One entry point from --backend-store-uri to a migrated, ready SqlEngine. SQLite: db.ts's
-// openDatabase (connection, pragmas, migrations) under a SqliteEngine. PostgreSQL: parse the URI,
-// settle TLS, migrate under the advisory lock (engine/pg-migrate.ts), then the pool. The PostgreSQL
-// modules are loaded only for a PostgreSQL URI, so an SQLite server never loads the driver.
+// One entry point from --backend-store-uri to a prepared, ready SqlEngine. SQLite: db.ts's
+// openDatabase (connection, pragmas, schema) under a SqliteEngine. PostgreSQL: parse the URI, settle
+// TLS, prepare MLflow's schema under the advisory lock (mlflow-schema-pg.ts), then the pool. The
+// PostgreSQL modules are loaded only for a PostgreSQL URI, so an SQLite server never loads the driver.
 import path from 'node:path';
 import { sqlitePathFromUri } from '../../config.js';
 import { openDatabase, packageRoot } from '../db.js';
@@ -25,7 +25,10 @@ export interface OpenedEngine {
   sqliteFile?: string;
 }
 
-/** migrations/postgres of the installed package (works from server/ under tsx and from dist/). */
+/**
+ * migrations/postgres of the installed package: drizzle-kit's PostgreSQL schema (schema-pg.ts), which
+ * openEngine no longer applies (the development databases it made are recognised and refused).
+ */
 export function postgresMigrationsFolder(): string {
   return path.join(packageRoot(), 'migrations', 'postgres');
 }
