@@ -1,3 +1,6 @@
+// Not applied by openEngine any more (Minflow's database is MLflow's schema, mlflow-schema-pg.ts);
+// kept with migrations/postgres/ for the development databases they made (engine/pg-migrate.ts).
+//
 // The metadata schema for PostgreSQL: the same tables, columns, keys and indexes as schema.ts (SQLite),
 // in drizzle's pg-core. SQLite's 64-bit INTEGER becomes bigint (read back as JS numbers, as on SQLite,
 // so comparisons against any int64 value behave the same), REAL becomes double precision (NaN and

@@ -1,3 +1,6 @@
+// (openEngine now prepares MLflow's schema instead, mlflow-schema-pg.ts, under MIGRATION_LOCK_KEY below;
+// this drizzle-kit runner remains for the development databases it made and its tests.)
+//
 // Bringing a PostgreSQL database to this Minflow's schema, safely with several replicas: every
 // starting process takes one session-level advisory lock on a dedicated connection, so replicas
 // started at the same moment on an empty database migrate it exactly once (the others wait, then
