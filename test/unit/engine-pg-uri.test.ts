@@ -147,7 +147,7 @@ describe('sslmode → TLS options (libpq meanings)', () => {
 
   it('connection options reach the driver', () => {
     const c = clientConfig(parsePgUri('postgresql://u:p@h:6000/d?connect_timeout=7&application_name=a&options=-c%20x%3D1', noEnv), false);
-    expect(c).toMatchObject({ host: 'h', port: 6000, user: 'u', password: 'p', database: 'd', connectionTimeoutMillis: 7000, application_name: 'a', options: '-c x=1', ssl: false });
+    expect(c).toMatchObject({ host: 'h', port: 6000, user: 'u', password: 'p', database: 'd', connectionTimeoutMillis: 7000, application_name: 'a', options: '-c x=1', ssl: false, keepAlive: true });
   });
 });
 

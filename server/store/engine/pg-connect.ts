@@ -59,6 +59,8 @@ export function clientConfig(s: PgConnectionSettings, ssl: false | ConnectionOpt
     connectionTimeoutMillis: s.connectTimeout ? s.connectTimeout * 1000 : undefined,
     application_name: s.applicationName ?? 'minflow',
     options: s.options,
+    // TCP keepalives (libpq's keepalives=1 default): a vanished server or NAT drop is noticed on an idle pooled connection.
+    keepAlive: true,
   };
 }
 
