@@ -1,8 +1,9 @@
 // A local artifact root (an experiment's `/abs/path` or `file://` location) that must stay inside one
 // of the directories the server was given. The root's own store keeps `..` and symlinks from leading
 // out of the root; this wrapper keeps the root itself from leading out of the allowed directory — by
-// its path, and by the real path of its deepest existing part, checked on every call because a
-// directory on the way may be swapped for a symlink at any time.
+// its path (a clear refusal up front), and for certain by the inner store, which reaches the root by
+// walking from the allowed directory held open (held-dir.ts): a directory on the way swapped for a
+// symlink at any moment leads nowhere outside it.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -46,7 +47,7 @@ export class ConfinedLocalStore implements ArtifactStore {
     private readonly allowedDir: string,
     private readonly uri: string,
   ) {
-    this.inner = new LocalArtifactStore(root);
+    this.inner = new LocalArtifactStore(root, { within: allowedDir });
   }
 
   private async check(): Promise<void> {
@@ -64,9 +65,9 @@ export class ConfinedLocalStore implements ArtifactStore {
     return this.inner.read(rel, range);
   }
 
-  async write(rel: string, body: Readable, maxBytes?: number): Promise<number> {
+  async write(rel: string, body: Readable, maxBytes?: number, refuseEmpty?: () => Error): Promise<number> {
     await this.check();
-    return this.inner.write(rel, body, maxBytes);
+    return this.inner.write(rel, body, maxBytes, refuseEmpty);
   }
 
   async delete(rel: string): Promise<void> {

@@ -1,6 +1,8 @@
-// Artifacts as files under one root directory. Every path is resolved inside the root — symlinks
-// included — or refused with 400 "Invalid path"; uploads stream to a temporary name next to their
-// target, are fsynced and renamed into place, so a crash never leaves a half-written artifact visible.
+// Artifacts as files under one root directory. Every path stays inside the root — symlinks included —
+// or is refused with 400 "Invalid path"; uploads stream to a temporary name next to their target, are
+// fsynced and renamed into place, so a crash never leaves a half-written artifact visible. Paths are
+// walked from held directory handles (held-dir.ts), never checked and then opened: a symlink swapped
+// in meanwhile leads nowhere outside the root.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -9,6 +11,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { resolveRange, type RangeRequest } from './range.js';
+import { HeldDir, isInside, openFileIn, refuseLinkOut, walk } from './held-dir.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.js';
 
@@ -27,133 +30,226 @@ function pathError(e: unknown, rel: string): unknown {
   return invalidParameter(`Invalid artifact path '${validatePathIsSafe(rel)}': ${(e as NodeJS.ErrnoException).code === 'ENAMETOOLONG' ? 'a name is too long' : 'a file stands where a directory must be'}`);
 }
 
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+export interface LocalStoreOptions {
+  /**
+   * A directory the root must stay inside (an allowed artifact root): the root is then reached by
+   * walking from this directory, held open, so no symlink on the way can lead out of it.
+   */
+  within?: string;
 }
 
 export class LocalArtifactStore implements ArtifactStore {
   readonly root: string;
-  private realRoot: string | null = null;
+  private readonly within: string | null;
+  private rootMade = false;
 
-  constructor(root: string) {
+  constructor(root: string, options: LocalStoreOptions = {}) {
     this.root = path.resolve(root);
+    this.within = options.within ? path.resolve(options.within) : null;
   }
 
-  /** The absolute path of `rel`, after checking that neither `..` nor a symlink leads out of the root. */
+  /** The absolute path of `rel` (for messages and callers that only name it), after the syntactic checks. */
   async resolve(rel: string): Promise<string> {
     const safe = validatePathIsSafe(rel);
     const abs = safe === '' ? this.root : path.join(this.root, ...safe.split('/'));
     if (!isInside(abs, this.root)) throw invalidPath();
-    const realRoot = await this.realRootPath();
-    // The deepest part of the path that exists must really be inside the root.
-    let probe = abs;
-    for (;;) {
-      try {
-        const real = await fsp.realpath(probe);
-        if (!isInside(real, realRoot)) throw invalidPath();
-        break;
-      } catch (e) {
-        if (e instanceof MlflowError) throw e;
-        // A dangling symlink used as a directory leads wherever its target would be created: refuse
-        // it. As the last component it is harmless: a read misses, a write's rename replaces the link.
-        if (probe !== abs && (await fsp.lstat(probe).catch(() => null))?.isSymbolicLink()) throw invalidPath();
-        const parent = path.dirname(probe);
-        if (parent === probe || !isInside(parent, this.root)) break;
-        probe = parent;
-      }
-    }
     return abs;
   }
 
   async list(dir: string): Promise<ArtifactFileInfo[]> {
-    const abs = await this.resolve(dir);
-    let entries: fs.Dirent[];
-    try {
-      entries = await fsp.readdir(abs, { withFileTypes: true });
-    } catch {
-      return [];
-    }
     const base = validatePathIsSafe(dir);
-    const out: ArtifactFileInfo[] = [];
-    for (const e of entries) {
-      if (e.name.startsWith(TEMP_PREFIX)) continue;
-      const rel = base ? `${base}/${e.name}` : e.name;
-      const full = path.join(abs, e.name);
-      let stat: fs.Stats;
+    const root = await this.openRoot(false);
+    if (!root) return [];
+    let held: HeldDir | null = null;
+    try {
+      held = await walk(root, segmentsOf(base), false).catch((e: unknown) => {
+        if (isPathError(e)) return null; // a file where a directory would be: nothing listed there
+        throw e;
+      });
+      if (!held) return [];
+      let entries: fs.Dirent[];
       try {
-        stat = await fsp.stat(full);
-        // A symlink that points out of the root is not listed.
-        if (e.isSymbolicLink() && !isInside(await fsp.realpath(full), await this.realRootPath())) continue;
+        entries = await fsp.readdir(held.self(), { withFileTypes: true });
       } catch {
-        continue;
+        return [];
       }
-      out.push(stat.isDirectory() ? { path: rel, isDir: true } : { path: rel, isDir: false, fileSize: stat.size });
+      const out: ArtifactFileInfo[] = [];
+      for (const e of entries) {
+        if (e.name.startsWith(TEMP_PREFIX)) continue;
+        const rel = base ? `${base}/${e.name}` : e.name;
+        let stat: fs.Stats;
+        try {
+          stat = await fsp.stat(held.at(e.name));
+          // A symlink that points out of the root is not listed.
+          if (e.isSymbolicLink() && !isInside(await fsp.realpath(held.at(e.name)), root.real)) continue;
+        } catch {
+          continue;
+        }
+        out.push(stat.isDirectory() ? { path: rel, isDir: true } : { path: rel, isDir: false, fileSize: stat.size });
+      }
+      return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    } finally {
+      if (held && held !== root) await held.close();
+      await root.close();
     }
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async read(rel: string, range?: RangeRequest): Promise<ArtifactReadable> {
-    const abs = await this.resolve(rel);
-    let stat: fs.Stats;
+    const safe = validatePathIsSafe(rel);
+    const missing = () => notFound(`No such artifact: '${safe}'`);
+    const isDir = () => invalidParameter(`Artifact path refers to a directory, not a file: '${safe}'`);
+    const root = await this.openRoot(false);
+    if (!root) throw missing();
+    let handle: fsp.FileHandle | null = null;
     try {
-      stat = await fsp.stat(abs);
-    } catch {
-      throw notFound(`No such artifact: '${validatePathIsSafe(rel)}'`);
+      if (safe === '') throw isDir();
+      const segments = segmentsOf(safe);
+      const name = segments.pop()!;
+      const dir = await walk(root, segments, false).catch((e: unknown) => {
+        if (isPathError(e)) return null;
+        throw e;
+      });
+      if (!dir) throw missing();
+      try {
+        handle = await openFileIn(dir, name, root.real).catch((e: unknown) => {
+          if (isPathError(e)) return null;
+          throw e;
+        });
+      } finally {
+        if (dir !== root) await dir.close();
+      }
+      if (!handle) throw missing();
+      // Judged by the open descriptor: the file read is the file checked.
+      const stat = await handle.stat();
+      if (stat.isDirectory()) throw isDir();
+      if (!stat.isFile()) throw missing();
+      const bytes = range ? resolveRange(range, stat.size) : undefined;
+      const opened = handle;
+      handle = null;
+      const stream = opened.createReadStream({ highWaterMark: 1024 * 1024, ...(bytes ? { start: bytes.start, end: bytes.end } : {}) });
+      if (!bytes) return { stream, size: stat.size };
+      return { stream, size: bytes.end - bytes.start + 1, range: { ...bytes, total: stat.size } };
+    } finally {
+      await handle?.close();
+      await root.close();
     }
-    if (stat.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
-    const bytes = range ? resolveRange(range, stat.size) : undefined;
-    const handle = await fsp.open(abs, 'r');
-    const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, ...(bytes ? { start: bytes.start, end: bytes.end } : {}) });
-    if (!bytes) return { stream, size: stat.size };
-    return { stream, size: bytes.end - bytes.start + 1, range: { ...bytes, total: stat.size } };
   }
 
   async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY, refuseEmpty?: () => Error): Promise<number> {
-    const abs = await this.resolve(rel);
-    if (abs === this.root) throw invalidPath();
-    const dir = path.dirname(abs);
-    await fsp.mkdir(dir, { recursive: true }).catch((e: unknown) => {
-      throw pathError(e, rel);
-    });
-    // mkdir may have walked through an existing directory: check again now that the tree exists.
-    await this.resolve(rel);
-    const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+    const safe = validatePathIsSafe(rel);
+    if (safe === '') throw invalidPath();
+    const segments = segmentsOf(safe);
+    const name = segments.pop()!;
+    const root = (await this.openRoot(true))!;
+    let dir: HeldDir | null = null;
     let written = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        written += chunk.length;
-        if (written > maxBytes) done(new MlflowError('INVALID_PARAMETER_VALUE', `Artifact exceeds the maximum size of ${maxBytes} bytes`, 413));
-        else done(null, chunk);
-      },
-    });
     try {
-      // flush: the file is fsynced before it is closed, so the rename below publishes durable bytes.
-      await pipeline(body, counter, fs.createWriteStream(temp, { flush: true, highWaterMark: 1024 * 1024 }));
-      // Checked before the rename, so an empty upload never replaces what is there.
-      if (written === 0 && refuseEmpty) throw refuseEmpty();
-      const stat = await fsp.stat(abs).catch(() => null);
-      if (stat?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${validatePathIsSafe(rel)}'`);
-      await fsp.rename(temp, abs);
-    } catch (e) {
-      await fsp.rm(temp, { force: true });
-      throw pathError(e, rel);
+      dir = await walk(root, segments, true).catch((e: unknown) => {
+        throw pathError(e, rel);
+      });
+      const held = dir!;
+      await refuseLinkOut(held, name, root.real);
+      const temp = `${TEMP_PREFIX}${randomUUID()}`;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          written += chunk.length;
+          if (written > maxBytes) done(new MlflowError('INVALID_PARAMETER_VALUE', `Artifact exceeds the maximum size of ${maxBytes} bytes`, 413));
+          else done(null, chunk);
+        },
+      });
+      // O_EXCL|O_NOFOLLOW: the temp file is a new file in the held directory, never through a link.
+      const out = await fsp
+        .open(held.at(temp), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o666)
+        .catch((e: unknown) => {
+          throw pathError(e, rel);
+        });
+      try {
+        // flush: fsynced before the stream closes the file, so the rename below publishes durable bytes.
+        // (The stream owns the handle and closes it, also when the pipeline fails.)
+        await pipeline(body, counter, out.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
+        // Checked before the rename, so an empty upload never replaces what is there.
+        if (written === 0 && refuseEmpty) throw refuseEmpty();
+        // A link in the target's place is replaced by the rename, but one that leads out is refused,
+        // as its path is: the client named a place outside the root.
+        await refuseLinkOut(held, name, root.real);
+        const existing = await fsp.lstat(held.at(name)).catch(() => null);
+        if (existing?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${safe}'`);
+        // Both names inside the held directory: a link swapped in above it changes nothing.
+        await fsp.rename(held.at(temp), held.at(name));
+      } catch (e) {
+        await fsp.rm(held.at(temp), { force: true });
+        throw pathError(e, rel);
+      }
+      return written;
+    } finally {
+      if (dir && dir !== root) await dir.close();
+      await root.close();
     }
-    return written;
   }
 
   async delete(rel: string): Promise<void> {
-    const abs = await this.resolve(rel);
-    if (abs === this.root) throw invalidPath();
-    // A path under a file, or with a name too long to exist, is simply not there.
-    await fsp.rm(abs, { recursive: true, force: true }).catch((e: unknown) => {
-      if (!isPathError(e)) throw e;
-    });
+    const safe = validatePathIsSafe(rel);
+    if (safe === '') throw invalidPath();
+    const segments = segmentsOf(safe);
+    const name = segments.pop()!;
+    const root = await this.openRoot(false);
+    if (!root) return;
+    let dir: HeldDir | null = null;
+    try {
+      // A path under a file, or with a name too long to exist, is simply not there.
+      dir = await walk(root, segments, false).catch((e: unknown) => {
+        if (isPathError(e)) return null;
+        throw e;
+      });
+      if (!dir) return;
+      await refuseLinkOut(dir, name, root.real);
+      // rm never follows a symlink it meets: a link is removed itself, not what it points to.
+      await fsp.rm(dir.at(name), { recursive: true, force: true }).catch((e: unknown) => {
+        if (!isPathError(e)) throw e;
+      });
+    } finally {
+      if (dir && dir !== root) await dir.close();
+      await root.close();
+    }
   }
 
-  private async realRootPath(): Promise<string> {
-    if (this.realRoot) return this.realRoot;
-    await fsp.mkdir(this.root, { recursive: true });
-    this.realRoot = await fsp.realpath(this.root);
-    return this.realRoot;
+  /**
+   * The root, held open. A plain store creates its root when missing; a store `within` an allowed
+   * directory reaches its root by walking from that directory (created only when `create`). null
+   * when the root does not exist and was not to be created.
+   */
+  private async openRoot(create: boolean): Promise<HeldDir | null> {
+    if (!this.within) {
+      if (!this.rootMade) {
+        await fsp.mkdir(this.root, { recursive: true });
+        this.rootMade = true;
+      }
+      return HeldDir.open(this.root).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      });
+    }
+    if (create) await fsp.mkdir(this.within, { recursive: true });
+    const allowed = await HeldDir.open(this.within).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!allowed) return null;
+    try {
+      const rel = path.relative(this.within, this.root);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalidPath();
+      const held = await walk(allowed, rel === '' ? [] : rel.split(path.sep), create).catch((e: unknown) => {
+        if (isPathError(e)) return null;
+        throw e;
+      });
+      if (held === allowed) return HeldDir.open(allowed.self());
+      return held;
+    } finally {
+      await allowed.close();
+    }
   }
+}
+
+function segmentsOf(safe: string): string[] {
+  return safe === '' ? [] : safe.split('/');
 }
