@@ -4,6 +4,7 @@
 import { invalidParameter } from '../errors.js';
 import type { CompiledQuery, FilterClause, LoggedModelOrderBy } from './ast.js';
 import { parseLoggedModelFilter } from './filters/logged-models.js';
+import { checkExperimentIdCount } from './filter-clauses.js';
 import { parseOrderBy } from './order-by.js';
 import { sqliteDialect, type Dialect } from '../store/engine/dialect.js';
 
@@ -137,6 +138,7 @@ function orderClauses(order: LoggedModelOrderBy[], params: (string | number)[]):
 }
 
 export function compileLoggedModelSearch(req: LoggedModelSearchRequest, dialect: Dialect = sqliteDialect): CompiledQuery {
+  checkExperimentIdCount('SearchLoggedModels', req.experimentIds.length);
   const experimentIds = req.experimentIds.map((id) => {
     if (!/^[+-]?\d+$/.test(id.trim())) throw invalidParameter(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
     return Number(id);

@@ -173,6 +173,13 @@ function loggedModelOrderBy(orderBy: readonly LoggedModelOrderByInput[]): Logged
 
 export type StringOrderByKind = Exclude<SearchKind, 'logged_models'>;
 
+/**
+ * The most order_by entries one search may have. MLflow has no limit, but each metric, param or tag
+ * key is one more join in its SQL (and ours): SQLite refuses more than 64 tables in a join, which
+ * MLflow answers with a 500. Past this, the client's mistake gets a 400 instead.
+ */
+export const MAX_ORDER_BY = 50;
+
 /** Parses and validates an order_by list for one search kind; defaults and tiebreakers are the compiler's. */
 export function parseOrderBy(kind: 'logged_models', orderBy: readonly LoggedModelOrderByInput[] | undefined): LoggedModelOrderBy[];
 export function parseOrderBy(kind: StringOrderByKind, orderBy: readonly string[] | undefined): OrderByClause[];
@@ -181,6 +188,9 @@ export function parseOrderBy(
   orderBy: readonly string[] | readonly LoggedModelOrderByInput[] | undefined,
 ): OrderByClause[] | LoggedModelOrderBy[] {
   if (!orderBy || orderBy.length === 0) return [];
+  if (orderBy.length > MAX_ORDER_BY) {
+    throw invalidParameter(`order_by cannot have more than ${MAX_ORDER_BY} entries. Received ${orderBy.length} entries.`);
+  }
   if (kind === 'logged_models') return loggedModelOrderBy(orderBy as readonly LoggedModelOrderByInput[]);
   const clauses = orderBy as readonly string[];
   switch (kind) {

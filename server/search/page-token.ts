@@ -78,11 +78,42 @@ function pyInt(v: PyValue): number | undefined {
   return undefined;
 }
 
+/**
+ * How deeply a token's JSON may nest. Python's json.loads raises RecursionError (a 500 from MLflow)
+ * somewhere below 1,000 levels, and so would repr() here; a real token is one level deep.
+ */
+const MAX_TOKEN_NESTING = 100;
+
+/** The deepest [ / { nesting of JSON text, strings skipped; stops counting past `limit`. */
+function jsonNesting(bytes: Uint8Array, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+function shown(v: PyValue): string {
+  return typeof v === 'number' ? pyFloatRepr(v) : pyStr(v);
+}
+
 /** SearchUtils.parse_start_offset_from_page_token: 0 when there is no token. */
 export function parseStartOffset(token?: string | null): number {
   if (!token) return 0;
   const decoded = pyBase64Decode(token);
   if (decoded === undefined) throw invalidParameter('Invalid page token, could not base64-decode');
+  if (jsonNesting(decoded, MAX_TOKEN_NESTING) > MAX_TOKEN_NESTING) {
+    throw invalidParameter(`Invalid page token, nested more than ${MAX_TOKEN_NESTING} levels deep`);
+  }
   const parsed = pyJsonLoads(decoded);
   if (parsed === undefined) throw invalidParameter(`Invalid page token, decoded value=${pyBytesRepr(decoded)}`);
   const isDict = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !('tuple' in parsed && Array.isArray(parsed.tuple));
@@ -93,5 +124,8 @@ export function parseStartOffset(token?: string | null): number {
     const shown = typeof offsetValue === 'number' ? pyFloatRepr(offsetValue) : pyStr(offsetValue);
     throw invalidParameter(`Invalid page token, not stringable ${shown}`);
   }
+  // MLflow hands the offset to the database: past int64 its driver raises (a 500), and offsets past
+  // 2^53 are not exact here. No search has that many rows, so such a token is the client's mistake.
+  if (!Number.isSafeInteger(offset)) throw invalidParameter(`Invalid page token, offset ${shown(offsetValue)} is out of range`);
   return offset;
 }

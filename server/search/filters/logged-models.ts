@@ -6,7 +6,7 @@
 // that float() rejects), we answer INVALID_PARAMETER_VALUE instead.
 import { invalidParameter } from '../../errors.js';
 import type { EntityType, FilterClause } from '../ast.js';
-import { joinInComparisons } from '../filter-clauses.js';
+import { checkClauseCount, joinInComparisons } from '../filter-clauses.js';
 import { own } from './common.js';
 import { literalEval, PyLiteralError } from '../py-literal.js';
 import { pyFloatFromString, pyRepr, pySetRepr, pyStrRepr, type PyValue } from '../python-compat.js';
@@ -145,7 +145,9 @@ export function parseLoggedModelFilter(filter: string | undefined): FilterClause
     throw invalidParameter(`Invalid filter string: ${pyStrRepr(filter)}. Expected a single SQL expression.`);
   }
   const parsed: (FilterClause | DeferredError)[] = [];
-  for (const token of joinInComparisons(statement.tokens)) {
+  const joined = joinInComparisons(statement.tokens);
+  checkClauseCount(joined.filter((t) => isGroup(t, 'Comparison')).length);
+  for (const token of joined) {
     if (isGroup(token, 'Comparison')) parsed.push(loggedModelClause(token.tokens, filter));
     else if (text(token).trim().toUpperCase() !== 'AND') {
       throw invalidParameter(

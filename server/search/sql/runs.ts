@@ -8,6 +8,7 @@ import { invalidParameter } from '../../errors.js';
 import type { CompiledQuery, FilterClause, OrderByClause, ViewType } from '../ast.js';
 import { parseExperimentId } from '../filters/experiments.js';
 import { parseRunFilterSyntax, validateRunClauses } from '../filters/runs.js';
+import { checkExperimentIdCount } from '../filter-clauses.js';
 import { parseOrderBy } from '../order-by.js';
 import { sqliteDialect, type Dialect } from '../../store/engine/dialect.js';
 import { column, compareSql, joinSql, keyValueSql, lifecycleStages, limitOffsetSql, sql, trusted, type KeyValueTable, type Sql } from './fragments.js';
@@ -128,6 +129,7 @@ export function compileRunSearch(input: RunSearchInput, d: Dialect = sqliteDiale
   const syntax = parseRunFilterSyntax(input.filter);
   const orderBy = parseOrderBy('runs', input.orderBy);
   const filters = validateRunClauses(syntax);
+  checkExperimentIdCount('SearchRuns', input.experimentIds.length);
   const experimentIds = input.experimentIds.map(parseExperimentId);
 
   const sorts = orderBy.map(sortColumn);
