@@ -236,10 +236,10 @@ describe('PostgresEngine on a real server', () => {
       const after = (await engine.values('SELECT COUNT(*) FROM kv'))[0]![0];
       const samePid = (await engine.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid === pid;
       const iso = (await engine.get<{ i: string; ro: string }>("SELECT current_setting('transaction_isolation') AS i, current_setting('transaction_read_only') AS ro"))!;
-      // 25006 read_only_sql_transaction, raw or as the cause of a mapped error.
+      // 25006 read_only_sql_transaction, left as it is (a bug of the caller, not an unavailable server).
       const write = await engine
         .run('INSERT INTO kv (k) VALUES (?)', ['no'])
-        .catch((e: { code?: string; cause?: { code?: string } }) => e.cause?.code ?? e.code);
+        .catch((e: unknown) => (e instanceof MlflowError ? e.errorCode : (e as { code?: string }).code));
       return { before, after, samePid, iso, write };
     }, 'read');
     await firstRead.promise;

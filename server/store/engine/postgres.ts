@@ -45,6 +45,7 @@ const NAMED_STATEMENT_LIMIT = 500;
 
 interface Tx {
   client: pg.PoolClient;
+  mode: 'write' | 'read';
   /** Set when the transaction has committed or rolled back: a straggler statement must not reuse the client. */
   done: boolean;
 }
@@ -121,7 +122,7 @@ export class PostgresEngine implements SqlEngine {
       client.release(e as Error);
       throw mapPgError(e);
     }
-    const tx: Tx = { client, done: false };
+    const tx: Tx = { client, mode, done: false };
     let result: T;
     try {
       result = await this.context.run(tx, fn);
@@ -175,6 +176,8 @@ export class PostgresEngine implements SqlEngine {
           }
         }
       }
+      // A write inside a 'read' transaction is the caller's bug, not a read-only server (503): left as is.
+      if (tx?.mode === 'read' && (e as { code?: unknown }).code === '25006') throw e;
       throw mapPgError(e);
     }
   }
