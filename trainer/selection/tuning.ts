@@ -19,6 +19,8 @@ export interface Tunable {
 export interface Trial {
   params: TrialParams;
   cv: CvResult;
+  /** Seconds into the search when the trial started. */
+  started: number;
 }
 
 export interface SearchResult {
@@ -80,7 +82,7 @@ export async function randomSearch(validator: CrossValidator, tunable: Tunable, 
     o.onTrial?.(t, elapsed());
     const params = t === 0 ? tunable.defaults : tunable.sample(rs);
     const trialStart = elapsed();
-    trials.push({ params, cv: await validator.evaluate(tunable.make(params), `trial ${t}`) });
+    trials.push({ params, cv: await validator.evaluate(tunable.make(params), `trial ${t}`), started: trialStart });
     longest = Math.max(longest, elapsed() - trialStart);
   }
   const score = (x: Trial) => (Number.isNaN(x.cv.mean) ? -Infinity : x.cv.mean);

@@ -160,7 +160,14 @@ export async function trainAndLogModel(ctx: RunContext, candidate: Candidate, cv
     for (const batch of chunks(metrics, MAX_METRICS_PER_BATCH)) await client.logBatch(runId, { metrics: batch });
     const artifactUri = run.info.artifact_uri!;
     if (tuning) {
-      const trials = tuning.trials.map((t, i) => ({ trial: i, params: t.params, cv_roc_auc: t.cv.mean, cv_roc_auc_std: t.cv.std, chosen: t === tuning.best }));
+      const trials = tuning.trials.map((t, i) => ({
+        trial: i,
+        started_seconds: t.started,
+        params: t.params,
+        cv_roc_auc: t.cv.mean,
+        cv_roc_auc_std: t.cv.std,
+        chosen: t === tuning.best,
+      }));
       const doc = { seconds: tuning.seconds, stopped_by: tuning.stopped, trials };
       await client.artifacts.logBytes(artifactUri, 'tuning_trials.json', Buffer.from(JSON.stringify(doc, null, 2)), 'application/json');
     }
