@@ -1,5 +1,6 @@
 // buildApp(config): composes the server from its plugins. Nothing runs at import time, so tests
 // build as many isolated apps as they like and drive them with app.inject().
+import { collapseLeadingSlashes, mergedSlashesUrl } from './protocol/slashes.js';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, type HTTPMethods } from 'fastify';
 import { MlflowError } from './errors.js';
 import type { Config } from './config.js';
@@ -50,6 +51,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: JSON_BODY_LIMIT,
     // MLflow's paths are long and contain colons (logged-models:batchGet) and dots.
     routerOptions: { maxParamLength: 1000, ignoreDuplicateSlashes: false },
+    // `//api/...` is served as `/api/...`, as mlflow server does (protocol/slashes.ts).
+    rewriteUrl: (req) => collapseLeadingSlashes(req.url ?? '/'),
     ...serverLimits(config),
     ...options.fastify,
   });
@@ -81,6 +84,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         return false;
       }
     };
+    // werkzeug's merge_slashes: a path with doubled slashes that names a route once merged is redirected there.
+    const merged = mergedSlashesUrl(req.url);
+    const mergedRoutes = (() => {
+      try {
+        return merged !== null && app.hasRoute({ method: req.method as HTTPMethods, url: merged.split('?')[0]! });
+      } catch {
+        return false;
+      }
+    })();
+    if (merged !== null && mergedRoutes) {
+      void reply.status(308).header('Location', `${req.protocol}://${req.headers.host ?? 'localhost'}${merged}`).send();
+      return;
+    }
     const methods = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter(routed);
     if (methods.length > 0) {
       void reply

@@ -9,7 +9,7 @@ import type { ArtifactReadable, ArtifactStore } from './store.js';
 
 const TEXT_EXTENSIONS = new Set([
   'txt', 'log', 'err', 'cfg', 'conf', 'cnf', 'cf', 'ini', 'properties', 'prop', 'hocon', 'toml', 'yaml', 'yml',
-  'xml', 'json', 'js', 'py', 'py3', 'csv', 'tsv', 'md', 'rst', 'ipynb', 'MLmodel', 'MLproject',
+  'xml', 'json', 'js', 'py', 'py3', 'csv', 'tsv', 'md', 'rst', 'ipynb', 'MLmodel', 'mlproject', // MLflow's MLPROJECT_FILE_NAME is lower-case
 ]);
 
 // Python's mimetypes table for the extensions artifacts commonly have.

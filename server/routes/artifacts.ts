@@ -176,6 +176,8 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
     const path = validatePathIsSafe(q.path);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > UI_UPLOAD_LIMIT) throw invalidParameter('Artifact size is too large. Max size is 10MB.');
+    // MLflow refuses an empty body before it looks the run up, whatever the run's artifact root.
+    if (req.headers['content-length'] === '0') throw invalidParameter('Request must specify data.');
     const run = (await deps.store.runs.get(q.run_uuid));
     const location = deps.resolver.resolve(run.info.artifactUri ?? '');
     try {

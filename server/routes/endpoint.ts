@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { MessageSpec } from '../protocol/fields.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { JsonText } from '../protocol/wire.js';
+import { withPythonFloatValues } from '../protocol/float-json.js';
 
 export type Json = Record<string, unknown>;
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | JsonText | Promise<Json | JsonText>;
@@ -20,7 +21,8 @@ export interface EndpointOptions {
 }
 
 export function sendJson(reply: FastifyReply, body: Json | JsonText): FastifyReply {
-  return reply.type('application/json').send(body instanceof JsonText ? body.text : JSON.stringify(body));
+  // Metric values as Python floats (10 → 10.0), as MLflow's message_to_json writes them.
+  return reply.type('application/json').send(withPythonFloatValues(body instanceof JsonText ? body.text : JSON.stringify(body)));
 }
 
 export function endpoint(

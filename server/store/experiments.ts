@@ -4,6 +4,7 @@
 import { alreadyExists, invalidParameter, MlflowError, notFound } from '../errors.js';
 import { compileExperimentSearch, createPageToken, parseStartOffset } from '../search/index.js';
 import { appendToUriPath } from '../artifacts/uri.js';
+import { resolveUriIfLocal } from './local-uri.js';
 import type { SqlEngine } from './engine/types.js';
 import { isUniqueViolation } from './engine/types.js';
 import type { Experiment, LifecycleStage, Page, Tag, ViewType } from './entities.js';
@@ -15,7 +16,8 @@ import {
 } from './validation.js';
 
 interface ExperimentRow {
-  experiment_id: number;
+  /** As text: ids from MLflow's file-store era have 18 digits, past a JS number's 2^53. */
+  experiment_id: string;
   name: string;
   artifact_location: string | null;
   lifecycle_stage: LifecycleStage;
@@ -24,6 +26,9 @@ interface ExperimentRow {
 }
 
 export const DEFAULT_EXPERIMENT_ID = '0';
+
+/** The experiment columns, the id as text (compared with the INTEGER column, text converts exactly). */
+const EXPERIMENT_COLUMNS = 'CAST(experiment_id AS TEXT) AS experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time';
 export const DEFAULT_EXPERIMENT_NAME = 'Default';
 
 export interface ExperimentSearch {
@@ -55,7 +60,12 @@ export class ExperimentStore {
 
   async create(name: unknown, artifactLocation: string | undefined, tags: Tag[]): Promise<string> {
     const validName = validateExperimentName(name);
-    if (artifactLocation) validateArtifactLocation(artifactLocation);
+    if (artifactLocation) {
+      validateArtifactLocation(artifactLocation);
+      // MLflow's store resolves a relative local location against its working directory, then checks the length.
+      artifactLocation = resolveUriIfLocal(artifactLocation);
+      validateArtifactLocation(artifactLocation);
+    }
     const validTags = tags.map((t) => validateExperimentTag(t.key, t.value));
     const now = Date.now();
     try {
@@ -96,7 +106,7 @@ export class ExperimentStore {
   }
 
   async getByName(name: string): Promise<Experiment | null> {
-    const row = await this.db.get<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [name]);
+    const row = await this.db.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?`, [name]);
     return row ? (await this.hydrate([row]))[0]! : null;
   }
 
@@ -119,7 +129,7 @@ export class ExperimentStore {
       maxResults: req.maxResults,
       offset,
     }, this.db.dialect);
-    const ids = (await this.db.all<{ experiment_id: number }>(sql, params)).map((r) => r.experiment_id);
+    const ids = (await this.db.all<{ experiment_id: number | string }>(sql, params)).map((r) => String(r.experiment_id));
     const page = ids.slice(0, req.maxResults);
     const rows = await this.rowsByIds(page);
     return {
@@ -179,13 +189,15 @@ export class ExperimentStore {
 
   /** The experiment row in one of `stages`, or MLflow's not-found error. */
   async row(experimentId: string, stages: LifecycleStage[]): Promise<ExperimentRow> {
-    const id = parseExperimentId(experimentId);
-    const row = await this.db.get<ExperimentRow>('SELECT * FROM experiments WHERE experiment_id = ?', [id]);
+    const id = lookupExperimentId(experimentId, this.db.dialect.maxExperimentId);
+    // An id the column cannot hold (past int64; past int4 on PostgreSQL, MLflow's column there) names no experiment.
+    const row = id === null ? undefined : await this.db.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE experiment_id = ?`, [id]);
+    if (id === null) throw notFound(`No Experiment with id=${canonicalInteger(experimentId)} exists`);
     if (!row || !stages.includes(row.lifecycle_stage)) throw notFound(`No Experiment with id=${id} exists`);
     return row;
   }
 
-  assertActive(row: { experiment_id: number; lifecycle_stage: LifecycleStage }): void {
+  assertActive(row: { experiment_id: number | string; lifecycle_stage: LifecycleStage }): void {
     if (row.lifecycle_stage !== 'active') {
       throw invalidParameter(
         `The experiment ${row.experiment_id} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
@@ -206,11 +218,11 @@ export class ExperimentStore {
     });
   }
 
-  private async rowsByIds(ids: number[]): Promise<ExperimentRow[]> {
+  private async rowsByIds(ids: string[]): Promise<ExperimentRow[]> {
     if (ids.length === 0) return [];
     const rows = await this.db.all<ExperimentRow>(
-      `SELECT * FROM experiments WHERE experiment_id IN ${this.db.dialect.jsonValues('integer')}`,
-      [JSON.stringify(ids)],
+      `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE experiment_id IN ${this.db.dialect.jsonValues('integer')}`,
+      [`[${ids.join(',')}]`], // integers in the JSON, exact to 64 bits (ids are canonical integer text)
     );
     const byId = new Map(rows.map((r) => [r.experiment_id, r]));
     return ids.map((id) => byId.get(id)).filter((r): r is ExperimentRow => r !== undefined);
@@ -219,11 +231,11 @@ export class ExperimentStore {
   private async hydrate(rows: ExperimentRow[]): Promise<Experiment[]> {
     if (rows.length === 0) return [];
     const d = this.db.dialect;
-    const tagRows = await this.db.all<{ experiment_id: number; key: string; value: string }>(
-      `SELECT t.experiment_id, t.key, t.value FROM experiment_tags t WHERE t.experiment_id IN ${d.jsonValues('integer')} ORDER BY ${d.rowOrder('t')}`,
-      [JSON.stringify(rows.map((r) => r.experiment_id))],
+    const tagRows = await this.db.all<{ experiment_id: string; key: string; value: string }>(
+      `SELECT CAST(t.experiment_id AS TEXT) AS experiment_id, t.key, t.value FROM experiment_tags t WHERE t.experiment_id IN ${d.jsonValues('integer')} ORDER BY ${d.rowOrder('t')}`,
+      [`[${rows.map((r) => r.experiment_id).join(',')}]`],
     );
-    const tagsById = new Map<number, Tag[]>();
+    const tagsById = new Map<string, Tag[]>();
     for (const t of tagRows) {
       let list = tagsById.get(t.experiment_id);
       if (!list) tagsById.set(t.experiment_id, (list = []));
@@ -239,6 +251,21 @@ export class ExperimentStore {
       tags: tagsById.get(r.experiment_id) ?? [],
     }));
   }
+}
+
+/**
+ * An experiment id as MLflow's SQL store takes it (int(experiment_id)): any integer, as canonical text,
+ * or null when no row can have it (beyond the column's range). Non-integers get MLflow's message.
+ */
+function lookupExperimentId(experimentId: string, max: bigint): string | null {
+  const s = String(experimentId).trim();
+  if (!/^[+-]?\d+$/.test(s)) parseExperimentId(s); // throws MLflow's "must be a valid integer"
+  const n = BigInt(s);
+  return n > max || n < -max - 1n ? null : n.toString();
+}
+
+function canonicalInteger(experimentId: string): string {
+  return BigInt(String(experimentId).trim()).toString();
 }
 
 function experimentNameTaken(name: string): MlflowError {
