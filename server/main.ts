@@ -1,6 +1,7 @@
 // `minflow server`: flags → Config → buildApp → listen; SIGTERM/SIGINT close cleanly.
 import { buildApp } from './app.js';
 import { ConfigError, parseServerArgs, serverHelp } from './config.js';
+import { redactPgUri } from './store/engine/pg-uri.js';
 
 export async function runServer(argv: string[]): Promise<void> {
   let config;
@@ -45,7 +46,7 @@ export async function runServer(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.listen({ host: config.host, port: config.port });
   app.log.info(
-    { url: `http://${config.host}:${config.port}${config.staticPrefix}`, db: config.dbFile, artifacts: config.artifactsDestination },
+    { url: `http://${config.host}:${config.port}${config.staticPrefix}`, db: config.backend.kind === 'postgres' ? redactPgUri(config.backendStoreUri) : config.dbFile, artifacts: config.artifactsDestination },
     'Minflow is listening',
   );
 }
@@ -81,7 +82,7 @@ export async function runBackup(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const uri = parsed.values['backend-store-uri'] ?? (process.env.MLFLOW_BACKEND_STORE_URI || 'sqlite:///mlruns/mlflow.db');
-  const [{ backendFromUri }, { redactPgUri }] = await Promise.all([import('./config.js'), import('./store/engine/pg-uri.js')]);
+  const { backendFromUri } = await import('./config.js');
   let backend;
   try {
     backend = backendFromUri(uri);
