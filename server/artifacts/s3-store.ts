@@ -290,24 +290,28 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     const safe = validatePathIsSafe(rel);
     if (safe === '') throw invalidPath();
     const prefix = this.dirPrefix(safe);
-    // Filer-backed stores (SeaweedFS) keep a directory after its last object goes and list it as a
-    // common prefix; deleting the `dir/` keys, deepest first, removes them. On S3 these are markers
-    // at most, and deleting a missing key is a no-op.
-    const dirs = new Set<string>([prefix]);
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(safe) }));
       let token: string | undefined;
       do {
         const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-        const keys = (page.Contents ?? []).map((o) => o.Key!).filter((k) => k.startsWith(prefix));
-        for (const k of keys) {
-          for (let i = k.indexOf('/', prefix.length); i >= 0 && i < k.length - 1; i = k.indexOf('/', i + 1)) dirs.add(k.slice(0, i + 1));
-        }
-        await this.deleteKeys(keys);
+        await this.deleteKeys((page.Contents ?? []).map((o) => o.Key!).filter((k) => k.startsWith(prefix)));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
+      // Filer-backed stores (SeaweedFS) keep a directory after its last object goes and list it as a
+      // common prefix, also one that only ever held directories; deleting the `dir/` keys, deepest
+      // first, removes them. On S3 the walk finds nothing (one request) or markers, which must go too.
+      const folders: string[] = [prefix];
+      for (let i = 0; i < folders.length; i++) {
+        let next: string | undefined;
+        do {
+          const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: folders[i], Delimiter: '/', ContinuationToken: next }));
+          for (const p of page.CommonPrefixes ?? []) if (p.Prefix && p.Prefix.startsWith(prefix) && p.Prefix !== folders[i]) folders.push(p.Prefix);
+          next = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (next);
+      }
       const depth = (k: string) => k.split('/').length;
-      await this.deleteKeys([...dirs].sort((a, b) => depth(b) - depth(a)));
+      await this.deleteKeys(folders.sort((a, b) => depth(b) - depth(a)));
     } catch (e) {
       throw s3Error(e, `delete ${this.where(safe)}`);
     }

@@ -205,6 +205,15 @@ describe.each(factories)('artifact store contract (%s)', (kind, make) => {
     expect(await store.list('')).toEqual([]);
   });
 
+  it('deletes a directory whose only content is directories emptied by earlier deletes', async () => {
+    const store = make();
+    await put(store, 'h/x/e/f/deep.txt', 'd');
+    await put(store, 'h/keep', 'k');
+    await store.delete('h/x/e/f/deep.txt');
+    await store.delete('h/x');
+    expect(await store.list('h')).toEqual([{ path: 'h/keep', isDir: false, fileSize: 1 }]);
+  });
+
   it.each(['../escape.txt', 'a/../../escape.txt', '%2e%2e/escape.txt', '%252e%252e/escape.txt', '/etc/passwd', 'a\\b', 'C:/x', 'a#b'])(
     'refuses the path %s for every operation',
     async (bad) => {
