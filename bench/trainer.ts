@@ -325,7 +325,11 @@ async function main(): Promise<void> {
     'Threads: the main thread grows trees alongside the workers (trees are claimed from a shared counter), so `n_jobs=2` on 2 cores means one extra worker. Its gain depends on the second vCPU being free: on this shared 2-vCPU machine scikit-learn\'s own `n_jobs=-1` is often no faster than one thread either. Under tsx a worker must first load the TypeScript loader (~0.3 s), so the default (`n_jobs=None`) keeps a forest of this size on one thread there and uses all cores in built JavaScript.',
     '',
   ];
-  fs.writeFileSync(path.join(ROOT, 'bench', 'TRAINER.md'), lines.join('\n'));
+  // bench/trainer-tables.ts owns its section of the file; keep it.
+  const file = path.join(ROOT, 'bench', 'TRAINER.md');
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = /<!-- trainer-tables:begin -->[\s\S]*<!-- trainer-tables:end -->/.exec(previous)?.[0];
+  fs.writeFileSync(file, kept ? `${lines.join('\n')}\n${kept}\n` : lines.join('\n'));
   process.stdout.write('wrote bench/TRAINER.md\n');
 }
 

@@ -97,8 +97,8 @@ describe('dataset source and input', () => {
   });
 
   it('tags the input with its context', () => {
-    const input = datasetInput(table(), { name: 'abt_train', origin: { kind: 'file', path: '/d/abt.csv' }, context: 'training' });
-    expect(input.tags).toEqual([{ key: DATASET_CONTEXT_TAG, value: 'training' }]);
+    const input = datasetInput(table(), { name: 'abt_train', origin: { kind: 'file', path: '/d/abt.csv' }, context: 'train' });
+    expect(input.tags).toEqual([{ key: DATASET_CONTEXT_TAG, value: 'train' }]);
     expect(DATASET_CONTEXT_TAG).toBe('mlflow.data.context');
     expect(input.dataset).toEqual({
       name: 'abt_train',
