@@ -310,11 +310,12 @@ function notesFor(quick: boolean): string[] {
 
 /** --render: the report of a finished run, written again from its JSON (e.g. after the report's layout changed). */
 function renderSaved(file: string, out: string | null): void {
-  const { env, results, extras } = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Environment; results: ServerResults[]; extras?: PostgresExtras };
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { env: Environment; results: ServerResults[]; extras?: PostgresExtras; notes?: string[] };
+  const { env, results, extras } = saved;
   const postgres = env.backend === 'postgres';
   const target =
     out ?? path.join(ROOT, env.mode === 'quick' ? `test-results/${postgres ? 'bench-postgres' : 'bench'}-quick.md` : postgres ? 'bench/RESULTS-postgres.md' : 'bench/RESULTS.md');
-  const notes = notesFor(env.mode === 'quick');
+  const notes = saved.notes ?? notesFor(env.mode === 'quick');
   fs.writeFileSync(target, postgres && extras ? renderPostgresMarkdown(env, results, extras, notes) : renderMarkdown(env, results, notes));
   console.log(`bench: ${path.relative(ROOT, target)} rewritten from ${path.relative(ROOT, file)}`);
 }
@@ -332,6 +333,9 @@ async function main(): Promise<void> {
   );
   if (!args.quick && os.loadavg()[0]! >= 0.5) console.log('bench: warning — the machine is busy (1-min load ≥ 0.5): figures will be noisy');
   const env = environment(args.quick ? 'quick' : 'full', sizes, loadBefore);
+  const loads: number[] = [];
+  const loadTimer = setInterval(() => loads.push(os.loadavg()[0]!), 10_000);
+  loadTimer.unref();
   const workDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'minflow-bench-'));
   const t0 = performance.now();
   const results: ServerResults[] = [];
@@ -399,6 +403,11 @@ async function main(): Promise<void> {
     else fs.rmSync(workDir, { recursive: true, force: true });
   }
   env.totalSeconds = (performance.now() - t0) / 1000;
+  clearInterval(loadTimer);
+  if (loads.length > 0) {
+    const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
+    env.loadDuring = `1-min average sampled every 10 s: mean ${mean.toFixed(2)}, max ${Math.max(...loads).toFixed(2)} (${os.cpus().length} cores)`;
+  }
 
   const postgres = args.backend === 'postgres';
   const notes = notesFor(args.quick);
@@ -410,7 +419,7 @@ async function main(): Promise<void> {
     if (taken.length > 0) {
       const who = taken.map((r) => (r.name === 'minflow' ? 'Minflow' : 'MLflow')).join(' and ');
       notes.push(
-        `${who}'s figures come from an earlier run of the same harness (${saved.env.date}, commit ${saved.env.commit}, load average before it ${saved.env.loadBefore}; ` +
+        `${who}'s figures come from an earlier run of the same harness (${saved.env.date}, commit ${saved.env.commit}, load average before it ${saved.env.loadBefore}${saved.env.loadDuring ? `, during it ${saved.env.loadDuring}` : ''}; ` +
           `${path.relative(ROOT, args.resultsFrom)}); the rest from this run.`,
       );
     }
@@ -423,7 +432,7 @@ async function main(): Promise<void> {
   const jsonName = postgres && args.only.length < 2 ? `bench-postgres-${args.only[0]}-${args.quick ? 'quick' : 'full'}` : `${postgres ? 'bench-postgres' : 'bench'}-${args.quick ? 'quick' : 'full'}`;
   const json = path.join(ROOT, 'test-results', `${jsonName}.json`);
   fs.mkdirSync(path.dirname(json), { recursive: true });
-  fs.writeFileSync(json, JSON.stringify(postgres ? { env, results, extras } : { env, results }, null, 2));
+  fs.writeFileSync(json, JSON.stringify(postgres ? { env, results, extras, notes } : { env, results }, null, 2));
 
   const failures = [
     ...results.flatMap((r) => r.failures.map((f) => `${r.name}: ${f}`)),

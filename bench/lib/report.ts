@@ -33,6 +33,8 @@ export interface Environment {
   cores: number;
   memoryGiB: number;
   loadBefore: string;
+  /** The 1-min load average sampled through the run (other work on the machine shows here). */
+  loadDuring?: string;
   kernel: string;
   node: string;
   python: string;
@@ -126,6 +128,7 @@ export function renderMarkdown(env: Environment, results: ServerResults[], notes
   lines.push('| | |', '|---|---|');
   lines.push(`| Machine | ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB RAM, Linux ${env.kernel} |`);
   lines.push(`| Load average before the run | ${env.loadBefore} |`);
+  if (env.loadDuring) lines.push(`| Load average during the run | ${env.loadDuring} |`);
   lines.push(`| Node | ${env.node} |`);
   lines.push(`| Python / MLflow | ${env.python} / mlflow ${env.mlflow} (${options.mlflowLine ?? '`mlflow server`, default SQLite backend, default 4 uvicorn workers'}) |`);
   lines.push(`| Minflow | commit ${env.commit} (${options.minflowLine ?? '`node dist/cli.js server`, default options'}) |`);
