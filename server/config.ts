@@ -40,6 +40,8 @@ export interface Config {
   allowedArtifactRoots: string[];
   /** SQLite: create the database even where the data directory shows an earlier one was lost. */
   init: boolean;
+  /** SQLite: 'full' (default) fsyncs every commit; 'normal' only at checkpoints. */
+  sqliteSynchronous: 'full' | 'normal';
 }
 
 /** Where `--auth basic` and `minflow users` look for users when no file is named. */
@@ -110,6 +112,11 @@ export const SERVER_FLAGS = {
   init: {
     type: 'boolean',
     help: 'SQLite: create a new, empty database even though artifacts (or -wal/lock files) show one existed and is now missing.',
+  },
+  'sqlite-synchronous': {
+    type: 'string',
+    env: 'MINFLOW_SQLITE_SYNCHRONOUS',
+    help: 'SQLite durability: full (default; every acknowledged write survives a power loss) or normal (faster commits; the last ones may be lost on a power loss).',
   },
   help: { type: 'boolean', help: 'Show this help.' },
 } as const;
@@ -200,6 +207,10 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   if (auth !== 'none' && auth !== 'basic') throw new ConfigError(`Invalid --auth '${auth}': use basic or none`);
   const idleSeconds = Number(str('request-idle-timeout') ?? '60');
   if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw new ConfigError(`Invalid --request-idle-timeout '${str('request-idle-timeout')}'`);
+  const sqliteSynchronous = (str('sqlite-synchronous') ?? 'full').toLowerCase();
+  if (sqliteSynchronous !== 'full' && sqliteSynchronous !== 'normal') {
+    throw new ConfigError(`Invalid --sqlite-synchronous '${str('sqlite-synchronous')}': use full or normal`);
+  }
   const tokensFile = str('auth-tokens-file');
   const hosts = commaList(str('allowed-hosts'));
   return {
@@ -223,6 +234,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     requestIdleTimeoutMs: Math.round(idleSeconds * 1000),
     allowedArtifactRoots: commaList(str('allowed-artifact-roots')).map(localOrS3),
     init: values.init === true,
+    sqliteSynchronous,
     help: values.help === true,
   };
 }
@@ -267,6 +279,7 @@ export function makeConfig(overrides: Partial<Config> & { dbFile: string; artifa
     requestIdleTimeoutMs: 60_000,
     allowedArtifactRoots: [],
     init: false,
+    sqliteSynchronous: 'full',
     ...overrides,
   };
 }

@@ -135,9 +135,15 @@ export async function walk(root: HeldDir, segments: readonly string[], create: b
         }
         // mkdir never follows a symlink in the last component: an entry of that name (a link or a
         // directory made meanwhile) answers EEXIST and is opened, and judged, as any other.
-        await fsp.mkdir(current.at(name)).catch((e: unknown) => {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        });
+        const made = await fsp.mkdir(current.at(name)).then(
+          () => true,
+          (e: unknown) => {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+            return false;
+          },
+        );
+        // A new directory is an entry in its parent: made durable before anything is published in it.
+        if (made) await current.handle.sync();
         next = await openChild(current, name, boundary);
         if (next === null) throw Object.assign(new Error(`ENOENT: ${name} vanished`), { code: 'ENOENT' });
       }

@@ -1,6 +1,7 @@
 // Artifacts as files under one root directory. Every path stays inside the root — symlinks included —
 // or is refused with 400 "Invalid path"; uploads stream to a temporary name next to their target, are
-// fsynced and renamed into place, so a crash never leaves a half-written artifact visible. Paths are
+// fsynced and renamed into place, and the directory is fsynced after the rename, so a crash never
+// leaves a half-written artifact visible and a power loss never undoes an acknowledged one. Paths are
 // walked from held directory handles (held-dir.ts), never checked and then opened: a symlink swapped
 // in meanwhile leads nowhere outside the root.
 import { randomUUID } from 'node:crypto';
@@ -176,6 +177,8 @@ export class LocalArtifactStore implements ArtifactStore {
         if (existing?.isDirectory()) throw invalidParameter(`Artifact path refers to a directory, not a file: '${safe}'`);
         // Both names inside the held directory: a link swapped in above it changes nothing.
         await fsp.rename(held.at(temp), held.at(name));
+        // The rename is an entry in the directory: fsync it too, or a power loss can undo it.
+        await held.handle.sync();
       } catch (e) {
         await fsp.rm(held.at(temp), { force: true });
         throw pathError(e, rel);

@@ -1,5 +1,6 @@
 // One SQLite connection per process, configured once: WAL so readers never block the writer,
-// synchronous=NORMAL (durable at checkpoints, fast commits), foreign keys on, a busy timeout so a
+// synchronous=FULL by default (every acknowledged commit survives a power loss; NORMAL, durable only
+// at checkpoints, with --sqlite-synchronous normal), foreign keys on, a busy timeout so a
 // second process never sees "database is locked" at once, and case-sensitive LIKE because MLflow
 // runs `PRAGMA case_sensitive_like = true` on SQLite (ILIKE is compiled to lower() LIKE lower()).
 import fs from 'node:fs';
@@ -56,7 +57,18 @@ export interface OpenDatabaseOptions {
   init?: boolean;
   /** The artifacts destination, whose contents are such a sign. */
   artifactsDestination?: string;
+  /** PRAGMA synchronous (`--sqlite-synchronous`); default DEFAULT_SYNCHRONOUS. */
+  synchronous?: SqliteSynchronous;
 }
+
+export type SqliteSynchronous = 'full' | 'normal';
+
+/**
+ * FULL: in WAL mode every commit fsyncs the WAL before it is acknowledged, so an OS crash or power
+ * loss loses no acknowledged write. NORMAL fsyncs only at checkpoints: faster commits, but the last
+ * ones before a power loss can vanish. Chosen by measurement (bench/DURABILITY.md).
+ */
+export const DEFAULT_SYNCHRONOUS: SqliteSynchronous = 'full';
 
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   const onDisk = file !== ':memory:' && file !== '';
@@ -70,7 +82,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   try {
     sqlite = new Database(file);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`synchronous = ${(options.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full' ? 'FULL' : 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('case_sensitive_like = ON');

@@ -3,7 +3,7 @@
 // write queue; PostgreSQL its pool (engine/postgres.ts), with writes running concurrently.
 import { ReadPool } from '../reads/pool.js';
 import { Checkpointer } from './checkpointer.js';
-import { openDatabase } from './db.js';
+import { openDatabase, type SqliteSynchronous } from './db.js';
 import { isPostgresUri } from './engine/pg-uri.js';
 import { SqliteEngine } from './engine/sqlite.js';
 import type { SqlEngine } from './engine/types.js';
@@ -38,6 +38,8 @@ export interface StoreLocation {
   artifactsDestination?: string;
   /** SQLite: create a missing database even where an earlier one evidently was (`--init`). */
   init?: boolean;
+  /** SQLite: PRAGMA synchronous (`--sqlite-synchronous`). */
+  sqliteSynchronous?: SqliteSynchronous;
 }
 
 export async function openTrackingStore(location: StoreLocation): Promise<TrackingStore> {
@@ -48,7 +50,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
     return assemble(engine, location.defaultArtifactRoot, null, concurrentWrites, () => engine.close());
   }
   const { dbFile } = location;
-  const db = openDatabase(dbFile, { init: location.init, artifactsDestination: location.artifactsDestination });
+  const db = openDatabase(dbFile, { init: location.init, artifactsDestination: location.artifactsDestination, synchronous: location.sqliteSynchronous });
   const engine = new SqliteEngine(db.sqlite, { beforeWrite: () => db.watch?.check(), onClose: () => db.close() });
   const onDisk = dbFile !== ':memory:' && dbFile !== '';
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
