@@ -26,6 +26,7 @@ export interface Seaweed {
   createBucket(name: string): Promise<void>;
   /** The weed process's output so far, for failure messages. */
   output(): string;
+  /** The process group leader (the shell that runs weed). */
   pid: number;
   stop(): Promise<void>;
 }
@@ -93,7 +94,14 @@ export async function startSeaweed(options: SeaweedOptions = {}): Promise<Seawee
     `-s3.localSocket=${path.join(dir, 's3.sock')}`,
     `-s3.config=${s3Config}`,
   ];
-  const child = spawn(weed, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // weed runs in its own process group (stop() kills the group) under a shell that also watches our
+  // end of its stdin: if this process dies without stop() (a killed test run), the pipe closes and
+  // the watcher kills weed, so no SeaweedFS outlives its test.
+  const child = spawn('/bin/sh', ['-c', 'exec 3<&0; "$0" "$@" </dev/null & p=$!; (read _ <&3; kill -9 $p 2>/dev/null) & wait $p', weed, ...args], {
+    cwd: dir,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
@@ -114,6 +122,7 @@ export async function startSeaweed(options: SeaweedOptions = {}): Promise<Seawee
         child.kill('SIGKILL');
       }
     }
+    child.stdin!.destroy();
     await exited;
     fs.rmSync(dir, { recursive: true, force: true });
     for (const port of [masterGrpc, volumeGrpc, filerGrpc, s3Grpc, s3]) {
