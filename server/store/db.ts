@@ -81,7 +81,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   let sqlite: Sqlite | null = null;
   try {
     sqlite = new Database(file);
-    sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${(options.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full' ? 'FULL' : 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
@@ -95,6 +94,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
       legacyMigrationCount: (JSON.parse(fs.readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length,
       migrateLegacy: () => migrate(orm, { migrationsFolder }),
     });
+    // WAL only once the schema is known: switching it rewrites the header of a file that may be refused.
+    sqlite.pragma('journal_mode = WAL');
     const connection = sqlite;
     return {
       sqlite: connection,

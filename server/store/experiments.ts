@@ -72,22 +72,23 @@ export class ExperimentStore {
       return await this.db.transaction(async () => {
         const taken = await this.db.get('SELECT 1 FROM experiments WHERE name = ?', [validName]);
         if (taken) throw experimentNameTaken(validName);
-        const inserted = await this.db.get<{ experiment_id: number }>(
+        // SQLite gives max(id) + 1 (MLflow's table has no AUTOINCREMENT): after an 18-digit id, another one, read as text.
+        const inserted = await this.db.get<{ experiment_id: string }>(
           `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
-           VALUES (?, ?, 'active', ?, ?) RETURNING experiment_id`,
+           VALUES (?, ?, 'active', ?, ?) RETURNING CAST(experiment_id AS TEXT) AS experiment_id`,
           [validName, artifactLocation || null, now, now],
         );
         const id = String(inserted!.experiment_id);
         if (!artifactLocation) {
           await this.db.run('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?', [
             appendToUriPath(this.defaultArtifactRoot, id),
-            Number(id),
+            id,
           ]);
         }
         for (const tag of validTags) {
           await this.db.run(
             'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
-            [Number(id), tag.key, tag.value],
+            [id, tag.key, tag.value],
           );
         }
         return id;

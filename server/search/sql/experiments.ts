@@ -63,7 +63,7 @@ export function compileExperimentSearch(input: ExperimentSearchInput, d: Dialect
 
   const query = joinSql(
     [
-      sql`SELECT experiments.experiment_id FROM experiments`,
+      sql`SELECT CAST(experiments.experiment_id AS TEXT) AS experiment_id FROM experiments`, // as text: 18-digit ids
       sql`WHERE ${joinSql(where, ' AND ')}`,
       sql`ORDER BY ${joinSql(order, ', ')}`,
       limitOffsetSql(input.maxResults, input.offset),
