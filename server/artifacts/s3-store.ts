@@ -242,12 +242,9 @@ export class S3ArtifactStore implements MultipartArtifactStore {
   async write(rel: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY, refuseEmpty?: () => Error): Promise<number> {
     const safe = validatePathIsSafe(rel);
     if (safe === '') throw invalidPath();
-    try {
-      await this.checkWritable(safe);
-    } catch (e) {
-      body.destroy();
-      throw e;
-    }
+    // A refusal leaves the request body alone: destroying it would close the client's connection
+    // before the error JSON is written (the local store answers these as 400 the same way).
+    await this.checkWritable(safe);
     const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let written = 0;
     let first: IteratorResult<Buffer>;
@@ -259,7 +256,6 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     }
     // Checked before anything is sent, so an empty upload never replaces what is there.
     if (first.done && refuseEmpty) {
-      body.destroy();
       throw refuseEmpty();
     }
     const counted = async function* (): AsyncGenerator<Buffer> {
@@ -279,8 +275,8 @@ export class S3ArtifactStore implements MultipartArtifactStore {
         { partSize: this.partSize, queueSize: this.queueSize },
       );
     } catch (e) {
-      // The multipart upload has been aborted; the rest of the request body is not wanted.
-      body.destroy();
+      // The multipart upload has been aborted. The rest of the body is left unread (not destroyed),
+      // so the client still gets the error JSON before Node closes the connection.
       throw s3Error(e, `write ${this.where(safe)}`);
     }
     return written;

@@ -252,6 +252,25 @@ describe('proxied artifacts on S3', () => {
     const got = await send('GET', `${PROXY}/artifacts/cut/model.bin`);
     expect(got.raw.toString()).toBe('old model');
   });
+
+  it('a file where a directory stands (and the reverse) answers 400 JSON over a real socket, not a closed connection', async () => {
+    await put('clash/model/a.txt', 'a');
+    await put('clash/file.txt', 'f');
+    if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    for (const [path, message] of [
+      ['clash/model', /directory, not a file/],
+      ['clash/file.txt/b', /a file stands where a directory must be/],
+    ] as const) {
+      // Found by schemathesis on PostgreSQL + SeaweedFS: the refusal used to destroy the request
+      // stream, so the client saw its connection closed with no answer.
+      const res = await fetch(`http://127.0.0.1:${port}${PROXY}/artifacts/${path}`, { method: 'PUT', body: randomBytes(256 * 1024) });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error_code: string; message: string };
+      expect(body.error_code).toBe('INVALID_PARAMETER_VALUE');
+      expect(body.message).toMatch(message);
+    }
+  });
 });
 
 describe('MINFLOW_S3_PRESIGNED_TRANSFERS=false', () => {
