@@ -297,6 +297,25 @@ describe('Range header parsing', () => {
   });
 });
 
+describe('the SeaweedFS test helper', () => {
+  it('fails with the install command when weed is missing', async () => {
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', '-e', "import('./test/helpers/seaweedfs.ts').then((m) => m.startSeaweed()).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })"],
+        { env: { ...process.env, MINFLOW_WEED: '/nonexistent/weed' } },
+        () => {},
+      );
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toContain('/nonexistent/weed is missing: install SeaweedFS with `.venv/bin/pip install -r test/compat/requirements.txt`');
+  });
+});
+
 describe("MLflow's S3 environment", () => {
   it('reads the endpoint, credentials, region and addressing style as boto3 is configured by MLflow', () => {
     expect(s3SettingsFromEnv({ MLFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:8333', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't', AWS_DEFAULT_REGION: 'eu-west-1' })).toEqual({
