@@ -4,7 +4,7 @@
 import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { MlflowError } from '../errors.js';
-import { buildRootValue, type GraphqlDeps } from './resolvers.js';
+import { buildRootValue, newContext, type GraphqlDeps } from './resolvers.js';
 import { checkQuerySafety, limitsFromEnv, type QueryLimits } from './safety.js';
 import { buildMlflowSchema } from './schema.js';
 
@@ -18,6 +18,8 @@ export interface GraphqlResponse {
   data: Record<string, unknown> | null;
   errors: string[] | null;
 }
+
+const MAX_QUERY_TOKENS = 50_000;
 
 function failure(message: string): GraphqlResponse {
   return { data: null, errors: [message] };
@@ -47,7 +49,17 @@ export class GraphqlEndpoint {
     this.rootValue = buildRootValue(deps);
   }
 
+  /** Never throws: whatever goes wrong is a GraphQL error in a 200, as MLflow answers (never a 500). */
   async run(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse> {
+    try {
+      return await this.runUnsafe(request, log);
+    } catch (e) {
+      log?.error({ err: e }, 'graphql request failed');
+      return failure(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    }
+  }
+
+  private async runUnsafe(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse> {
     const { query, variables, operationName } = request;
     if (typeof query !== 'string' || query.trim() === '') return failure('Must provide query string.');
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
@@ -55,7 +67,9 @@ export class GraphqlEndpoint {
     }
     let document: DocumentNode;
     try {
-      document = parse(query);
+      // graphql-js stops lexing at maxTokens: a query MLflow's limits allow (1,000 selections, their
+      // arguments) is well under it, and a multi-megabyte one is refused before it is read whole.
+      document = parse(query, { maxTokens: MAX_QUERY_TOKENS });
     } catch (e) {
       return failure(e instanceof GraphQLError ? e.message : String(e));
     }
@@ -68,6 +82,7 @@ export class GraphqlEndpoint {
       schema: this.schema,
       document,
       rootValue: this.rootValue,
+      contextValue: newContext(),
       variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
       operationName: typeof operationName === 'string' && operationName !== '' ? operationName : undefined,
     });

@@ -6,9 +6,12 @@ import type { ArtifactResolver } from '../artifacts/locations.js';
 import { joinArtifactPath } from '../artifacts/locations.js';
 import { validatePathIsSafe } from '../artifacts/safe-path.js';
 import { VIEW_TYPES, type ViewType } from '../store/entities.js';
+import { SEARCH_MAX_RESULTS_THRESHOLD } from '../store/runs.js';
 import type { TrackingStore } from '../store/index.js';
 import type { ModelVersionSearch, ModelVersionStore } from '../store/registry/index.js';
 import { modelVersionJson } from '../protocol/registry-wire.js';
+import { readJob } from '../reads/index.js';
+import { jobBody, metricFromJson, runFromJson } from './from-wire.js';
 import { experimentObject, metricObject, modelVersionObject, runObject, type GqlObject } from './shape.js';
 
 export interface GraphqlDeps {
@@ -20,6 +23,36 @@ export interface GraphqlDeps {
 }
 
 type Input = Record<string, unknown> | null | undefined;
+
+/**
+ * What one GraphQL request may read in all: rows of runs, metric points and model versions, summed
+ * over its root fields (aliases included). MLflow bounds only the field and alias counts, so ten
+ * aliases of a 50,000-run search were one request; the UI's largest query (a bulk interval of 100
+ * runs x 320 points) fits well inside.
+ */
+export const MAX_ITEMS_PER_REQUEST = 50_000;
+
+/** The per-request context: what is left of the request's read budget. */
+export interface GraphqlContext {
+  itemsLeft: number;
+  /** Experiments already read by this request, by id. */
+  experiments?: Map<string, Promise<GqlObject>>;
+}
+
+export function newContext(): GraphqlContext {
+  return { itemsLeft: MAX_ITEMS_PER_REQUEST, experiments: new Map() };
+}
+
+function charge(context: GraphqlContext | undefined, items: number, what: string): void {
+  if (!context) return;
+  if (items > context.itemsLeft) {
+    throw invalidParameter(
+      `GraphQL request reads too much: ${what} asks for up to ${items} items, and the request has ${context.itemsLeft} of its ${MAX_ITEMS_PER_REQUEST} left. ` +
+        'Ask for fewer results or split the query.',
+    );
+  }
+  context.itemsLeft -= items;
+}
 
 // Proto defaults of the request messages (service.proto / model_registry.proto).
 const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
@@ -38,6 +71,27 @@ function int(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/**
+ * A long list as graphql-js completes it in slices: the first `slice` items as they are, each later
+ * slice behind one more setImmediate. graphql-js completes a promised item when it resolves, so a
+ * 25,000-point answer is shaped a few hundred items per turn of the event loop instead of in one
+ * block of a second or more, and /health (and every other request) is served in between.
+ */
+export function inSlices<T>(items: readonly T[], slice = 500): (T | Promise<T>)[] {
+  if (items.length <= slice) return [...items];
+  const out: (T | Promise<T>)[] = items.slice(0, slice);
+  let gate: Promise<void> = Promise.resolve();
+  for (let start = slice; start < items.length; start += slice) {
+    gate = gate.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const opened = gate;
+    for (let i = start; i < Math.min(start + slice, items.length); i++) {
+      const item = items[i]!;
+      out.push(opened.then(() => item));
+    }
+  }
+  return out;
+}
+
 export function buildRootValue(deps: GraphqlDeps): GqlObject {
   const { store } = deps;
 
@@ -54,22 +108,43 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
 
   const runWithLinks = (run: Parameters<typeof runObject>[0]): GqlObject =>
     runObject(run, {
-      experiment: async () => experimentObject(await store.experiments.get(run.info.experimentId)),
+      // The UI's SearchRuns selects every run's experiment: read once per request, not once per run.
+      experiment: async (_args: unknown, context?: GraphqlContext) => {
+        const cache = context?.experiments;
+        let experiment = cache?.get(run.info.experimentId);
+        if (!experiment) {
+          experiment = store.experiments.get(run.info.experimentId).then(experimentObject);
+          cache?.set(run.info.experimentId, experiment);
+        }
+        return experiment;
+      },
       modelVersions: () => modelVersionsOfRun(run.info.runId),
     });
 
-  const searchRuns = async ({ input }: { input?: Input }): Promise<GqlObject> => {
+  // Through the same read job as REST's runs/search (a read worker on SQLite).
+  const searchRuns = async ({ input }: { input?: Input }, context?: GraphqlContext): Promise<GqlObject> => {
     const viewType = str(input?.runViewType) ?? 'ACTIVE_ONLY';
     if (!VIEW_TYPES.includes(viewType as ViewType)) throw invalidParameter(`Invalid run_view_type '${viewType}'`);
-    const page = await store.runs.search({
-      experimentIds: strings(input?.experimentIds),
-      filter: str(input?.filter),
-      orderBy: strings(input?.orderBy),
-      viewType: viewType as ViewType,
-      maxResults: int(input?.maxResults) ?? SEARCH_RUNS_DEFAULT_MAX_RESULTS,
-      pageToken: str(input?.pageToken) || undefined,
-    });
-    return { runs: page.items.map(runWithLinks), nextPageToken: page.nextPageToken ?? '', apiError: null };
+    const maxResults = int(input?.maxResults) ?? SEARCH_RUNS_DEFAULT_MAX_RESULTS;
+    if (maxResults > SEARCH_MAX_RESULTS_THRESHOLD) {
+      throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied.`);
+    }
+    charge(context, Math.max(0, maxResults), 'mlflowSearchRuns');
+    const body = jobBody(
+      await readJob(store, {
+        kind: 'searchRuns',
+        search: {
+          experimentIds: strings(input?.experimentIds),
+          filter: str(input?.filter),
+          orderBy: strings(input?.orderBy),
+          viewType: viewType as ViewType,
+          maxResults,
+          pageToken: str(input?.pageToken) || undefined,
+        },
+      }),
+    );
+    const runs = Array.isArray(body.runs) ? (body.runs as Record<string, unknown>[]) : [];
+    return { runs: inSlices(runs).map((r) => (r instanceof Promise ? r.then((x) => runWithLinks(runFromJson(x))) : runWithLinks(runFromJson(r)))), nextPageToken: str(body.next_page_token) ?? '', apiError: null };
   };
 
   return {
@@ -87,7 +162,7 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
 
     // MLflow's impl reads max_results/start_step/end_step from the HTTP query string instead of the
     // input (a bug that makes them no-ops over GraphQL); we honour the input, with the REST limits.
-    mlflowGetMetricHistoryBulkInterval: async ({ input }: { input?: Input }) => {
+    mlflowGetMetricHistoryBulkInterval: async ({ input }: { input?: Input }, context?: GraphqlContext) => {
       const runIds = strings(input?.runIds);
       if (runIds.length > MAX_RUNS_BULK_INTERVAL) {
         throw invalidParameter(`GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${runIds.length} run_ids.`);
@@ -100,8 +175,12 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
       if (start !== undefined && end !== undefined && start > end) {
         throw invalidParameter(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
       }
-      const metrics = await store.history.bulkInterval(runIds, str(input?.metricKey) ?? '', maxResults, start, end);
-      return { metrics: metrics.map(metricObject), apiError: null };
+      charge(context, runIds.length * maxResults, 'mlflowGetMetricHistoryBulkInterval');
+      const body = jobBody(
+        await readJob(store, { kind: 'bulkInterval', runIds, metricKey: str(input?.metricKey) ?? '', maxResults, startStep: start, endStep: end }),
+      );
+      const metrics = Array.isArray(body.metrics) ? (body.metrics as Record<string, unknown>[]) : [];
+      return { metrics: inSlices(metrics).map((m) => (m instanceof Promise ? m.then((x) => metricObject(metricFromJson(x))) : metricObject(metricFromJson(m)))), apiError: null };
     },
 
     mlflowListArtifacts: async ({ input }: { input?: Input }) => {
@@ -122,7 +201,10 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
       };
     },
 
-    mlflowSearchModelVersions: async ({ input }: { input?: Input }) => ({
+    mlflowSearchModelVersions: async ({ input }: { input?: Input }, context?: GraphqlContext) => {
+      // model-versions/search's default page is 10,000 versions.
+      charge(context, Math.max(0, int(input?.maxResults) ?? 10_000), 'mlflowSearchModelVersions');
+      return {
       ...(await searchModelVersions({
         filter: str(input?.filter),
         maxResults: int(input?.maxResults),
@@ -130,7 +212,8 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
         pageToken: str(input?.pageToken) || undefined,
       })),
       apiError: null,
-    }),
+      };
+    },
 
     mlflowSearchDatasets: async ({ input }: { input?: Input }) => {
       const ids = strings(input?.experimentIds);

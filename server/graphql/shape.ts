@@ -6,7 +6,8 @@
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag } from '../store/entities.js';
 
 export type GqlObject = Record<string, unknown>;
-type Lazy<T> = () => T | Promise<T>;
+/** Called by graphql-js's default resolver as (args, context, info), only when selected. */
+type Lazy<T> = (args: unknown, context?: never) => T | Promise<T>;
 
 function tags(list: Tag[]): GqlObject[] {
   return list.map((t) => ({ key: t.key, value: t.value }));
