@@ -354,6 +354,7 @@ async function main(): Promise<void> {
       // Loaded only here: the SQLite run needs none of PostgreSQL's and SeaweedFS's helpers.
       const { startPostgresBackend } = await import('./lib/postgres-backend.js');
       backend = await startPostgresBackend();
+      activeBackend = backend;
       env.backend = 'postgres';
       console.log(`bench: SeaweedFS S3 at ${backend.s3.endpoint}, bucket ${backend.s3.bucket}`);
     }
@@ -455,10 +456,16 @@ async function main(): Promise<void> {
 // The AWS SDK's once-per-process notice that its 2027 releases need Node 22 (here and in the servers).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** The PostgreSQL + SeaweedFS of a --backend postgres run, for Ctrl-C: its databases dropped, weed stopped. */
+let activeBackend: PostgresBackend | null = null;
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     killAllStarted();
-    process.exit(130);
+    const backend = activeBackend;
+    if (!backend) process.exit(130);
+    setTimeout(() => process.exit(130), 15_000).unref();
+    backend.stop().finally(() => process.exit(130));
   });
 }
 
