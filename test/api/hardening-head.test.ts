@@ -31,7 +31,7 @@ function bytesRead(pid: number): number {
 }
 
 async function put(url: string, body: Buffer): Promise<void> {
-  const res = await fetch(url, { method: 'PUT', body });
+  const res = await fetch(url, { method: 'PUT', body: new Uint8Array(body) });
   expect(res.status, await res.text()).toBe(200);
 }
 

@@ -264,7 +264,7 @@ describe('proxied artifacts on S3', () => {
     ] as const) {
       // Found by schemathesis on PostgreSQL + SeaweedFS: the refusal used to destroy the request
       // stream, so the client saw its connection closed with no answer.
-      const res = await fetch(`http://127.0.0.1:${port}${PROXY}/artifacts/${path}`, { method: 'PUT', body: randomBytes(256 * 1024) });
+      const res = await fetch(`http://127.0.0.1:${port}${PROXY}/artifacts/${path}`, { method: 'PUT', body: new Uint8Array(randomBytes(256 * 1024)) });
       expect(res.status).toBe(400);
       const body = (await res.json()) as { error_code: string; message: string };
       expect(body.error_code).toBe('INVALID_PARAMETER_VALUE');
