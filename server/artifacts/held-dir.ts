@@ -179,3 +179,34 @@ export async function openFileIn(dir: HeldDir, name: string, rootReal: string): 
     throw e;
   }
 }
+
+/**
+ * Removes `name` inside `dir` — a file, a link (itself, never what it points to) or a whole tree —
+ * descending only through directories opened with O_NOFOLLOW from their held parent, so a
+ * subdirectory swapped for a symlink mid-way makes the walk unlink the link, never empty its target.
+ * A missing entry is not an error.
+ */
+export async function removeTree(dir: HeldDir, name: string): Promise<void> {
+  let child: HeldDir;
+  try {
+    child = await HeldDir.open(dir.at(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTDIR' && code !== 'ELOOP') throw e;
+    // A file or a link: unlink never follows.
+    await fsp.unlink(dir.at(name)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    });
+    return;
+  }
+  try {
+    for (const entry of await fsp.readdir(child.self())) await removeTree(child, entry);
+  } finally {
+    await child.close();
+  }
+  // rmdir does not follow a link either: one swapped in after the walk answers ENOTDIR and stays.
+  await fsp.rmdir(dir.at(name)).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  });
+}

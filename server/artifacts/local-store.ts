@@ -12,7 +12,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { resolveRange, type RangeRequest } from './range.js';
-import { HeldDir, isInside, openFileIn, refuseLinkOut, walk } from './held-dir.js';
+import { HeldDir, isInside, openFileIn, refuseLinkOut, removeTree, walk } from './held-dir.js';
 import { invalidPath, validatePathIsSafe } from './safe-path.js';
 import type { ArtifactFileInfo, ArtifactReadable, ArtifactStore } from './store.js';
 
@@ -206,8 +206,8 @@ export class LocalArtifactStore implements ArtifactStore {
       });
       if (!dir) return;
       await refuseLinkOut(dir, name, root.real);
-      // rm never follows a symlink it meets: a link is removed itself, not what it points to.
-      await fsp.rm(dir.at(name), { recursive: true, force: true }).catch((e: unknown) => {
+      // A link is removed itself, not what it points to; a tree is walked from held handles.
+      await removeTree(dir, name).catch((e: unknown) => {
         if (!isPathError(e)) throw e;
       });
     } finally {

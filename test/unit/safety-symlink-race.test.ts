@@ -137,3 +137,49 @@ it('reads, listings and writes racing symlink swaps never touch a byte outside t
   expect(snapshot(outside)).toEqual(before);
   expect(fs.readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe(SECRET);
 });
+
+it('deleting trees while a subdirectory is swapped for a link never removes anything outside', async () => {
+  const victim = path.join(base, 'outside-victim');
+  fs.mkdirSync(victim, { recursive: true });
+  for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(victim, `keep-${i}.txt`), SECRET);
+  const before = snapshot(victim);
+  const destination = path.join(base, 'artifacts-delete');
+  fs.mkdirSync(path.join(destination, 'tree', 'sub'), { recursive: true });
+  const store = new LocalArtifactStore(destination);
+  // The swapper links tree/sub to the victim directory.
+  const script = `
+    const fs = require('fs');
+    const t = ${JSON.stringify(path.join(destination, 'tree', 'sub'))};
+    let stop = false, swaps = 0;
+    process.stdin.on('data', () => { stop = true; });
+    (function round() {
+      for (let n = 0; n < 200; n++) {
+        try { fs.renameSync(t, t + '.real'); } catch {}
+        try { fs.symlinkSync(${JSON.stringify(victim)}, t); } catch {}
+        try { fs.unlinkSync(t); } catch {}
+        try { fs.renameSync(t + '.real', t); } catch {}
+        swaps++;
+      }
+      if (stop) { process.stdout.write(String(swaps)); process.exit(0); }
+      setImmediate(round);
+    })();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let deletes = 0;
+  const deadline = Date.now() + 8_000;
+  try {
+    for (let i = 0; i < 400 && Date.now() < deadline; i++) {
+      for (let k = 0; k < 5; k++) await store.write(`tree/sub/f-${k}.txt`, Readable.from([Buffer.from('z')])).catch(() => {});
+      await store.delete('tree').then(() => deletes++, () => {});
+      fs.mkdirSync(path.join(destination, 'tree'), { recursive: true });
+    }
+  } finally {
+    child.stdin.write('stop\n');
+    await exited;
+  }
+  console.log(JSON.stringify({ deletes, swaps: Number(out), victimAfter: snapshot(victim).length, victimBefore: before.length }));
+  expect(deletes).toBeGreaterThan(0);
+  expect(snapshot(victim)).toEqual(before);
+});
