@@ -4,6 +4,7 @@
 // query keys, unknown fields ignored. A field of the wrong type or a missing required one gets MLflow's
 // exact message text.
 import { invalidParameter } from '../errors.js';
+import { numberLiteralsOf, withNumberLiterals, writtenAsFloat } from './number-literals.js';
 
 export type ScalarType = 'string' | 'int64' | 'int32' | 'double' | 'bool';
 
@@ -58,7 +59,7 @@ function pythonTypeName(value: unknown): string {
   if (value === null || value === undefined) return 'NoneType';
   if (typeof value === 'string') return 'str';
   if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'number') return Number.isInteger(value) && !writtenAsFloat(value) ? 'int' : 'float';
   if (Array.isArray(value)) return 'list';
   return 'dict';
 }
@@ -69,7 +70,8 @@ const MAX_SHOWN_DEPTH = 32;
 /** json.dumps(value, sort_keys=True, separators=(",", ":")) for the values a request can carry. */
 function pythonJsonDumps(value: unknown, depth = 0): string {
   if (value === undefined) return 'null';
-  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  // Python's repr of a float written as 9.0 (exponent form from 1e16, as JS from 1e21: rare enough).
+  if (typeof value === 'number' && Number.isInteger(value)) return writtenAsFloat(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : String(value);
   if (value !== null && typeof value === 'object' && depth >= MAX_SHOWN_DEPTH) return '...';
   if (Array.isArray(value)) return `[${value.map((v) => pythonJsonDumps(v, depth + 1)).join(',')}]`;
@@ -178,7 +180,7 @@ export function coerceRequest<S extends MessageSpec>(spec: S, raw: Record<string
   } else if ('run_id' in spec && (input.run_id === undefined || input.run_id === '') && input.run_uuid !== undefined) {
     input.run_id = input.run_uuid;
   }
-  return coerceMessage(spec, input) as Parsed<S>;
+  return withNumberLiterals(numberLiteralsOf(raw), () => coerceMessage(spec, input) as Parsed<S>);
 }
 
 /**

@@ -5,6 +5,7 @@
 // string holding JSON (older clients double-encode) is decoded twice.
 import type { FastifyRequest } from 'fastify';
 import { invalidParameter } from '../errors.js';
+import { noteNumberLiterals } from './number-literals.js';
 import { coerceRequest, queryToMessage, type MessageSpec, type Parsed } from './fields.js';
 
 function contentTypeOf(req: FastifyRequest): string | undefined {
@@ -27,8 +28,10 @@ export function readJsonBody(req: FastifyRequest): Record<string, unknown> {
   if (typeof body === 'string') {
     if (body.trim() === '') return {};
     try {
-      body = JSON.parse(body);
+      const text = body;
+      body = JSON.parse(text);
       if (typeof body === 'string') body = JSON.parse(body);
+      else noteNumberLiterals(text, body); // 9.0 stays a float in error messages, as in MLflow's
     } catch {
       return {};
     }

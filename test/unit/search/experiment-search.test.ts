@@ -26,7 +26,7 @@ afterAll(() => db.close());
 
 function search(input: Partial<ExperimentSearchInput>): number[] {
   const q = compileExperimentSearch({ viewType: 'ACTIVE_ONLY', maxResults: 100, offset: 0, ...input });
-  return (db.sqlite.prepare(q.sql).all(...q.params) as { experiment_id: number }[]).map((r) => r.experiment_id);
+  return (db.sqlite.prepare(q.sql).all(...q.params) as { experiment_id: string }[]).map((r) => Number(r.experiment_id)); // selected as text (18-digit ids)
 }
 
 describe('order', () => {
