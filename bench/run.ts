@@ -58,6 +58,8 @@ interface Args {
   replicas: number;
   /** A saved run (test-results/*.json) whose servers this run does not run are taken into the report. */
   resultsFrom: string | undefined;
+  /** --note text: added to the report's notes (and kept in its JSON). */
+  notes: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -73,6 +75,7 @@ function parseArgs(argv: string[]): Args {
   let dryMinflowSqlite = false;
   let replicas = 3;
   let resultsFrom: string | undefined;
+  const notes: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -100,6 +103,7 @@ function parseArgs(argv: string[]): Args {
       replicas = Number(value());
       if (!Number.isInteger(replicas) || replicas < 0) throw new Error('--replicas takes a whole number (0 skips the replica comparison)');
     } else if (a.startsWith('--results-from')) resultsFrom = path.resolve(value());
+    else if (a.startsWith('--note')) notes.push(value());
     else if (a === '--help' || a === '-h') {
       console.log(
         'usage: npm run bench [-- --quick] [--only minflow|mlflow] [--workloads 1,2,5a,...] [--out file.md] [--profile] [--keep] [--minflow-cli other/dist/cli.js] [--render test-results/bench-full.json]\n' +
@@ -110,6 +114,7 @@ function parseArgs(argv: string[]): Args {
           '    behind nginx; full run → bench/RESULTS-postgres.md, --quick → test-results/bench-postgres-quick.md\n' +
           '  --dry-minflow-sqlite: with --backend postgres, Minflow stays on SQLite + local files (checks the harness, not a result)\n' +
           "  --results-from saved.json: with --only, the other server's figures (and replica passes) come from that earlier run's JSON\n" +
+          '  --note "text": a note for the report (repeatable)\n' +
           '  --profile: Minflow runs under node --cpu-prof, profile in test-results/bench-profile/\n' +
           "  --render: rewrite a run's report from its saved results (bench/RESULTS.md for a full run), without running",
       );
@@ -120,7 +125,7 @@ function parseArgs(argv: string[]): Args {
   const partial = (only.length < 2 && !resultsFrom) || workloads !== null || profile !== null || minflowCli !== undefined || dryMinflowSqlite;
   const tag = backend === 'postgres' ? 'bench-postgres' : 'bench';
   out ??= quick ? `test-results/${tag}-quick.md` : partial ? `test-results/${tag}-partial.md` : backend === 'postgres' ? 'bench/RESULTS-postgres.md' : 'bench/RESULTS.md';
-  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli, render, backend, dryMinflowSqlite, replicas, resultsFrom };
+  return { quick, only, out: path.resolve(ROOT, out), workloads, profile, keep, minflowCli, render, backend, dryMinflowSqlite, replicas, resultsFrom, notes };
 }
 
 function tryRun(file: string, args: string[]): string {
@@ -411,7 +416,7 @@ async function main(): Promise<void> {
   }
 
   const postgres = args.backend === 'postgres';
-  const notes = notesFor(args.quick);
+  const notes = [...notesFor(args.quick), ...args.notes];
   if (args.resultsFrom) {
     const saved = JSON.parse(fs.readFileSync(args.resultsFrom, 'utf8')) as { env: Environment; results: ServerResults[]; extras?: PostgresExtras };
     const taken = saved.results.filter((r) => !args.only.includes(r.name));
