@@ -21,7 +21,9 @@ export type ReadJob =
       endStep?: number | undefined;
     }
   | { kind: 'searchExperiments'; search: ExperimentSearch }
-  | { kind: 'searchDatasets'; experimentIds: string[] };
+  | { kind: 'searchDatasets'; experimentIds: string[] }
+  // runs/get: a run may carry hundreds of thousands of tags (MLflow does not bound them).
+  | { kind: 'getRun'; runId: string; outputs?: boolean };
 
 /** What a job reads from: the tracking store's entity stores, on whichever connection. */
 export interface ReadStores {
@@ -54,6 +56,8 @@ export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<
       if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
       return withPageToken(body, page.nextPageToken);
     }
+    case 'getRun':
+      return { run: runJson(await stores.runs.get(job.runId), { outputs: job.outputs }) };
     case 'searchDatasets': {
       const summaries = await stores.history.searchDatasets(job.experimentIds);
       return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};
