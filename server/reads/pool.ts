@@ -19,94 +19,175 @@ export type JobReply =
   | { id: number; error: { mlflow: true; code: ErrorCode; message: string; status: number } }
   | { id: number; error: { mlflow: false; message: string; stack?: string | undefined } };
 
-interface Slot {
-  worker: Worker;
-  inflight: Map<number, { resolve(json: string): void; reject(e: Error): void }>;
+interface Pending {
+  id: number;
+  job: ReadJob;
+  resolve(json: string): void;
+  reject(e: Error): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  timer: NodeJS.Timeout | undefined;
 }
 
-/** One worker per core, at most 4; jobs beyond that queue in the workers, none is refused. */
-export function defaultReadWorkers(): number {
+interface Slot {
+  worker: Worker;
+  /** The job the worker runs; one at a time, so the pool's queue decides who goes next. */
+  running: Pending | null;
+}
+
+/** One worker per core, at most 4; MINFLOW_READ_WORKERS sets the number. */
+export function defaultReadWorkers(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number.parseInt(env.MINFLOW_READ_WORKERS ?? '', 10);
+  if (Number.isInteger(n) && n > 0) return n;
   return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+/**
+ * How long a job may wait for a worker before the request is answered MLflow's 503
+ * TEMPORARILY_UNAVAILABLE (the Python client retries it): a queue that does not move is answered,
+ * never left for the client's or a proxy's timeout to close without a word.
+ */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+
+/** MINFLOW_READ_QUEUE_TIMEOUT_MS, else the default. */
+export function queueTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number.parseInt(env.MINFLOW_READ_QUEUE_TIMEOUT_MS ?? '', 10);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_QUEUE_TIMEOUT_MS;
 }
 
 export class ReadPool {
   private readonly slots: (Slot | null)[];
+  private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
 
   constructor(
     private readonly options: WorkerOptions,
     size = defaultReadWorkers(),
+    private readonly queueTimeoutMs = queueTimeoutFromEnv(),
   ) {
     this.slots = new Array<Slot | null>(size).fill(null);
   }
 
-  /** The job's answer as JSON text; rejects with the MlflowError the job threw. */
-  run(job: ReadJob): Promise<string> {
+  /**
+   * The job's answer as JSON text; rejects with the MlflowError the job threw. With `signal` (the
+   * client has gone), a queued job is dropped before it starts and a running one is stopped (its
+   * worker is terminated and replaced: SQLite cannot interrupt a statement from another thread).
+   */
+  run(job: ReadJob, signal?: AbortSignal): Promise<string> {
     if (this.closed) return Promise.reject(new Error('the read pool is closed'));
-    const slot = this.pick();
-    const id = this.nextId++;
+    if (signal?.aborted) return Promise.reject(clientGoneError());
     return new Promise<string>((resolve, reject) => {
-      slot.inflight.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, job });
+      const pending: Pending = { id: this.nextId++, job, resolve, reject, signal, onAbort: undefined, timer: undefined };
+      if (signal) {
+        pending.onAbort = () => this.abort(pending);
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      pending.timer = setTimeout(() => this.expire(pending), this.queueTimeoutMs);
+      pending.timer.unref();
+      this.queue.push(pending);
+      this.dispatch();
     });
   }
 
-  /** Stops the workers; jobs still in flight are rejected. */
+  /** Jobs waiting for a worker, and jobs running (for tests and logs). */
+  stats(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.slots.filter((s) => s?.running).length };
+  }
+
+  /** Stops the workers; jobs queued or in flight are rejected. */
   close(): void {
     this.closed = true;
+    const e = new Error('the server is shutting down');
+    for (const pending of this.queue.splice(0)) this.settle(pending, e);
     for (let i = 0; i < this.slots.length; i++) {
       const slot = this.slots[i];
       if (!slot) continue;
       this.slots[i] = null;
-      this.fail(slot, new Error('the server is shutting down'));
+      if (slot.running) this.settle(slot.running, e);
       void slot.worker.terminate();
     }
   }
 
-  /** The least busy worker: an idle running one, else a new one while slots are free, else the least loaded. */
-  private pick(): Slot {
-    let best = 0;
-    let bestLoad = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.slots.length; i++) {
-      const slot = this.slots[i];
-      const load = slot ? slot.inflight.size : 0.5;
-      if (load < bestLoad) {
-        best = i;
-        bestLoad = load;
-      }
+  private dispatch(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const index = this.slots.findIndex((s) => s === null || s.running === null);
+      if (index < 0) return;
+      const slot = this.slots[index] ?? this.start(index);
+      const pending = this.queue.shift()!;
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.timer = undefined;
+      slot.running = pending;
+      slot.worker.postMessage({ id: pending.id, job: pending.job });
     }
-    return this.slots[best] ?? this.start(best);
+  }
+
+  private abort(pending: Pending): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.settle(pending, clientGoneError());
+      return;
+    }
+    const index = this.slots.findIndex((s) => s?.running === pending);
+    if (index < 0) return;
+    const slot = this.slots[index]!;
+    this.slots[index] = null;
+    slot.running = null;
+    this.settle(pending, clientGoneError());
+    void slot.worker.terminate();
+    this.dispatch();
+  }
+
+  private expire(pending: Pending): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued < 0) return;
+    this.queue.splice(queued, 1);
+    this.settle(
+      pending,
+      new MlflowError('TEMPORARILY_UNAVAILABLE', `The server is busy: the read waited ${Math.round(this.queueTimeoutMs / 1000)} s for a worker. Retry later.`, 503),
+    );
+  }
+
+  private settle(pending: Pending, outcome: Error | string): void {
+    if (pending.timer) clearTimeout(pending.timer);
+    if (pending.signal && pending.onAbort) pending.signal.removeEventListener('abort', pending.onAbort);
+    if (typeof outcome === 'string') pending.resolve(outcome);
+    else pending.reject(outcome);
   }
 
   private start(index: number): Slot {
     const worker: Worker = spawnWorker(import.meta.url, 'worker', this.options);
     worker.unref();
-    const slot: Slot = { worker, inflight: new Map() };
+    const slot: Slot = { worker, running: null };
     worker.on('message', (reply: JobReply) => {
-      const pending = slot.inflight.get(reply.id);
-      if (!pending) return;
-      slot.inflight.delete(reply.id);
-      if ('json' in reply) pending.resolve(reply.json);
-      else if (reply.error.mlflow) pending.reject(new MlflowError(reply.error.code, reply.error.message, reply.error.status));
+      const pending = slot.running;
+      if (!pending || pending.id !== reply.id) return;
+      slot.running = null;
+      if ('json' in reply) this.settle(pending, reply.json);
+      else if (reply.error.mlflow) this.settle(pending, new MlflowError(reply.error.code, reply.error.message, reply.error.status));
       else {
         const e = new Error(reply.error.message);
         if (reply.error.stack) e.stack = reply.error.stack;
-        pending.reject(e);
+        this.settle(pending, e);
       }
+      this.dispatch();
     });
     const retire = (e: Error) => {
       if (this.slots[index] === slot) this.slots[index] = null;
-      this.fail(slot, e);
+      const pending = slot.running;
+      slot.running = null;
+      if (pending) this.settle(pending, e);
+      this.dispatch();
     };
     worker.on('error', retire);
     worker.on('exit', (code) => retire(new Error(`read worker exited with code ${code}`)));
     this.slots[index] = slot;
     return slot;
   }
+}
 
-  private fail(slot: Slot, e: Error): void {
-    for (const pending of slot.inflight.values()) pending.reject(e);
-    slot.inflight.clear();
-  }
+/** The client closed its connection: nobody is left to answer, the error only ends the handler. */
+function clientGoneError(): MlflowError {
+  return new MlflowError('TEMPORARILY_UNAVAILABLE', 'The client closed the connection before the read ran', 503);
 }

@@ -9,6 +9,7 @@ import type { MessageSpec } from '../protocol/fields.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { JsonText } from '../protocol/wire.js';
 import { withPythonFloatValues } from '../protocol/float-json.js';
+import { clientGone, replySignal } from '../reads/client-gone.js';
 
 export type Json = Record<string, unknown>;
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | JsonText | Promise<Json | JsonText>;
@@ -57,7 +58,8 @@ export function endpoint(
         method: methods,
         url: `${base}/${version}${path}`,
         config: { openapi: doc },
-        handler: async (req, reply) => sendJson(reply, await handler(req, reply)),
+        // A read job started by the handler is dropped (or stopped) if the client goes away.
+        handler: async (req, reply) => sendJson(reply, await clientGone.run(replySignal(reply), () => handler(req, reply))),
       });
     }
   }
