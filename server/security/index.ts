@@ -71,6 +71,7 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
   ]);
   const auth = authenticatorFor(config, app);
   app.decorateRequest('authUser', null);
+  if (auth) app.addHook('onClose', async () => auth.close());
 
   app.addHook('onRequest', async (req, reply) => {
     const route = routeOf(req);
@@ -83,7 +84,16 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
       return sendError(reply, new MlflowError('PERMISSION_DENIED', 'Cross-origin request blocked', 403));
     }
     if (!auth || (route && openRoutes.has(route))) return;
-    const user = await auth.authenticate(req.headers.authorization);
+    const outcome = await auth.check(req.headers.authorization, req.ip);
+    if (outcome.user === null && outcome.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(outcome.retryAfterSeconds));
+      const message =
+        outcome.reason === 'busy'
+          ? 'Too many logins are being verified right now. Retry later.'
+          : `Too many failed login attempts${outcome.reason === 'user' ? ' for this user' : ' from this address'}. Retry in ${outcome.retryAfterSeconds} seconds.`;
+      return sendError(reply, new MlflowError('RESOURCE_EXHAUSTED', message));
+    }
+    const user = outcome.user;
     if (user === null) {
       reply.header('WWW-Authenticate', auth.challenges());
       return sendError(reply, new MlflowError('UNAUTHENTICATED', UNAUTHENTICATED));
@@ -99,6 +109,8 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
   });
 
   app.addHook('onListen', async () => {
+    // The scrypt thread starts now, not on the first login.
+    if (auth) void auth.ready().catch(() => {});
     if (auth || isLoopbackHost(config.host)) return;
     app.log.warn(
       `SECURITY WARNING: Minflow is listening on ${config.host} without authentication: anyone who can reach this ` +
