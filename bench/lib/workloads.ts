@@ -358,12 +358,16 @@ export async function w8Mixed(ctx: Context): Promise<MixedWorkload> {
       }
     };
     // Writers start, run for the warm-up uncounted, then readers measure while writers keep going.
-    let counting = false;
-    const writeStart = { t: 0 };
+    // Without a warm-up (--quick) the writers' first requests count too: on a server slower than the
+    // readers' short window they would otherwise be the only ones sent, and none would count.
+    let counting = ctx.sizes.warmupMs === 0;
+    const writeStart = { t: performance.now() };
     const loops = Array.from({ length: WRITERS }, (_, w) => writerLoop(w, () => counting));
-    await new Promise((r) => setTimeout(r, ctx.sizes.warmupMs));
-    counting = true;
-    writeStart.t = performance.now();
+    if (ctx.sizes.warmupMs > 0) {
+      await new Promise((r) => setTimeout(r, ctx.sizes.warmupMs));
+      counting = true;
+      writeStart.t = performance.now();
+    }
     const underLoad = await runLoad(readers, () => read, { concurrency: READERS, warmupMs: 0, durationMs: ctx.sizes.readDurationMs, checkEvery: ctx.sizes.checkEvery });
     const readersEnd = performance.now();
     counting = false;
