@@ -1,3 +1,7 @@
+// The drizzle schema Minflow shipped before it adopted MLflow's (mlflow-schema.ts): migrations/0000–0001
+// are generated from it and still bring such a database up to the point where it is converted to
+// MLflow 3.17.2's schema on open. New databases are MLflow's schema (docs/mlflow-database.md).
+//
 // The metadata schema, declared once. Table and column names follow MLflow's SQLAlchemy models
 // (mlflow/store/tracking/dbmodels/models.py) so that anyone who knows MLflow's database can read ours.
 // Migrations in migrations/ are generated from this file by drizzle-kit; never edit a shipped one.
