@@ -37,7 +37,7 @@ function write(file: string, header: string[], rows: (string | number)[][]): voi
   fs.writeFileSync(file, `${[header.join(','), ...rows.map((r) => r.join(','))].join('\n')}\n`);
 }
 
-/** Telecom usage: 20,000 rows, ~7% churn, usage minutes/charges, support calls, a 50-value state. */
+/** Telecom usage: 20,000 rows, ~4% churn, usage minutes/charges, support calls, a 50-value state. */
 function telecom(dir: string): ChurnTable {
   const r = rng(101);
   const states = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(2, '0')}`);
@@ -69,7 +69,7 @@ function telecom(dir: string): ChurnTable {
   }
   const file = path.join(dir, 'telecom_usage.csv');
   write(file, ['customer', 'state', 'tenure_days', 'intl_plan', 'voice_mail_plan', 'day_minutes', 'eve_minutes', 'night_minutes', 'intl_minutes', 'service_calls', 'data_gb', 'churn'], rows);
-  return { name: 'telecom_usage', file, target: 'churn', drop: ['customer'], describe: '20,000 rows, 10 features (2 text, 1 with 15% blanks), 50-value state, churn rate ≈7%' };
+  return { name: 'telecom_usage', file, target: 'churn', drop: ['customer'], describe: '20,000 rows, 10 features (2 text, 1 with 15% blanks), 50-value state, churn rate ≈4%' };
 }
 
 /** Bank: 10,000 rows, ~20% churn, geography/gender text, balance with many zeros, products 1–4. */
@@ -106,7 +106,7 @@ function bank(dir: string): ChurnTable {
   return { name: 'bank', file, target: 'exited', drop: ['customer_id'], describe: '10,000 rows, 10 features (2 text), balance 36% zeros, churn rate ≈20%' };
 }
 
-/** Subscription (telco-like): 7,000 rows, text contract/payment/internet, Yes/No columns, blank totals. */
+/** Subscription (telco-like): 7,000 rows, ~20% churn, text contract/payment/internet, Yes/No columns, blank totals. */
 function subscription(dir: string): ChurnTable {
   const r = rng(303);
   const contracts = ['Month-to-month', 'One year', 'Two year'];
@@ -139,7 +139,7 @@ function subscription(dir: string): ChurnTable {
   }
   const file = path.join(dir, 'subscription.csv');
   write(file, ['customerID', 'SeniorCitizen', 'Partner', 'tenure', 'InternetService', 'TechSupport', 'Contract', 'PaymentMethod', 'MonthlyCharges', 'TotalCharges', 'Churn'], rows);
-  return { name: 'subscription', file, target: 'Churn', drop: ['customerID'], describe: '7,000 rows, 9 features (6 text, Yes/No target), TotalCharges blank for new customers, churn rate ≈30%' };
+  return { name: 'subscription', file, target: 'Churn', drop: ['customerID'], describe: '7,000 rows, 9 features (6 text, Yes/No target), TotalCharges blank for new customers, churn rate ≈20%' };
 }
 
 export function writeChurnTables(dir: string): ChurnTable[] {

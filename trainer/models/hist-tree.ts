@@ -20,7 +20,12 @@ export interface HistTreeParams {
   minHessian: number;
 }
 
+// LightGBM's defaults for category splits: smoothing of the Σg/Σh order, an extra L2 on their gain,
+// and categories with fewer rows than MIN_DATA_PER_GROUP in the node left out of the ordered scan (they
+// go right, with the rest), so a split cannot isolate a handful of rows of a rare category.
 const CAT_SMOOTH = 10;
+const CAT_L2 = 10;
+const MIN_DATA_PER_GROUP = 100;
 
 export interface HistTree {
   nodeCount: number;
@@ -164,7 +169,10 @@ export class HistTreeGrower {
       const cr = n - cl;
       const hr = node.h - hl;
       if (cl < msl || cr < msl || hl < minHessian || hr < minHessian) return;
-      const gain = this.score(gl, hl) + this.score(node.g - gl, hr) - parent;
+      const gain =
+        bits === null
+          ? this.score(gl, hl) + this.score(node.g - gl, hr) - parent
+          : this.score(gl, hl + CAT_L2) + this.score(node.g - gl, hr + CAT_L2) - this.score(node.g, node.h + CAT_L2);
       if (gain > 1e-12 && (best === null || gain > best.gain)) best = { gain, feature, bin, missingLeft, bits };
     };
     for (let j = 0; j < this.nFeatures; j++) {
@@ -199,7 +207,8 @@ export class HistTreeGrower {
         continue;
       }
       const cats: number[] = [];
-      for (let b = 0; b < f.nBins; b++) if (hist[base + b * 3 + 2]! > 0) cats.push(b);
+      const minGroup = Math.min(MIN_DATA_PER_GROUP, Math.max(1, Math.floor(n / 10)));
+      for (let b = 0; b < f.nBins; b++) if (hist[base + b * 3 + 2]! >= minGroup) cats.push(b);
       if (cats.length < 2 && mc === 0) continue;
       const ratio = (b: number) => hist[base + b * 3]! / (hist[base + b * 3 + 1]! + CAT_SMOOTH);
       cats.sort((a, b) => ratio(a) - ratio(b) || a - b);
