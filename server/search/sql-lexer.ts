@@ -143,6 +143,69 @@ function lastDollarDelimiters(text: string): Map<string, number> {
   return last;
 }
 
+// Which rules can start at an ASCII character: the rule's possible first characters, one class per
+// rule in RULES' order (a superset is harmless, a missing character would skip a rule that matches).
+// Tokens at ASCII characters then try only their few candidate rules instead of all 45 — lexing a
+// 10,000-token filter costs a fraction. Non-ASCII characters still try every rule.
+const LETTER = 'A-Za-z';
+/** The first letters of a keyword rule, both cases (the rules are case-insensitive). */
+const ci = (letters: string) => letters + letters.toLowerCase();
+const FIRST_CHARS: readonly string[] = [
+  '$', // dollar-quoted literal
+  '\\-#', // comments: -- or #
+  '/', // /* */
+  '\\r\\n',
+  '\\s',
+  ':', // :=
+  ':', // ::
+  '*',
+  '`',
+  '', // ´…´ starts with a non-ASCII character
+  '?',
+  '%',
+  '$:?', // placeholders
+  '\\\\', // \command
+  ci('CIVUFA'), // CASE|IN|VALUES|USING|FROM|AS
+  '@#',
+  LETTER,
+  LETTER,
+  LETTER,
+  '\\-0', // hexadecimal
+  '\\-0-9', // float with exponent
+  '\\-0-9.', // float
+  '\\-0-9', // integer
+  "'",
+  '"',
+  '"',
+  '\\[',
+  ci('LRFIOSCNJ'), // [LEFT|RIGHT|FULL|INNER|OUTER|STRAIGHT|CROSS|NATURAL] JOIN
+  ci('E'), // END …
+  ci('I'), // IF [NOT] EXISTS
+  ci('N'), // NOT NULL
+  ci('AD'), // ASC/DESC
+  ci('N'), // NULLS FIRST/LAST
+  ci('U'), // UNION ALL
+  ci('C'), // CREATE
+  ci('D'), // DOUBLE PRECISION
+  ci('GO'), // GROUP/ORDER BY
+  ci('P'), // PRIMARY KEY
+  ci('NLIR'), // [NOT] LIKE/ILIKE/RLIKE
+  ci('NR'), // [NOT] REGEXP
+  `${LETTER}0-9_`, // words (keyword or name)
+  ';:()\\[\\],.',
+  '\\-#@<?',
+  '<>=~!',
+  '+/@#%^&|\\-',
+];
+if (FIRST_CHARS.length !== RULES.length) throw new Error('sql-lexer: FIRST_CHARS must have one entry per rule');
+
+/** For each ASCII code, the indices of the rules that can match there, in RULES' order. */
+const CANDIDATES: readonly (readonly number[])[] = Array.from({ length: 128 }, (_, code) => {
+  const ch = String.fromCharCode(code);
+  return FIRST_CHARS.flatMap((chars, r) => (chars !== '' && new RegExp(`[${chars}]`).test(ch) ? [r] : []));
+});
+const ALL_RULES: readonly number[] = RULES.map((_, r) => r);
+
 /** Splits text into sqlparse tokens; a character no rule matches becomes a one-char Error token. */
 export function tokenize(text: string): LexToken[] {
   return [...lex(text)];
@@ -172,7 +235,8 @@ export function* lex(text: string): Generator<LexToken, void, undefined> {
   let pos = 0;
   while (pos < text.length) {
     let matched = false;
-    for (let r = 0; r < RULES.length; r++) {
+    const code = text.charCodeAt(pos);
+    for (const r of code < 128 ? CANDIDATES[code]! : ALL_RULES) {
       const [regex, action] = RULES[r]!;
       const closer = CLOSERS.get(r);
       if (closer !== undefined && !closerAfter(closer, pos)) continue;
