@@ -266,7 +266,9 @@ describe('PostgresEngine on a real server', () => {
       engine.transaction(body('r1', 'r2', aLocked, bLocked)),
       engine.transaction(body('r2', 'r1', bLocked, aLocked)),
     ]);
-    expect(attempts).toBe(3);
+    // At least one rerun (the deadlock victim's); on a loaded machine the jittered rerun may itself wait
+    // out a lock and be chosen again, so the count is a floor. What must hold: both committed, once each.
+    expect(attempts).toBeGreaterThanOrEqual(3);
     expect(await engine.values('SELECT k, n FROM kv ORDER BY k')).toEqual([['r1', 2], ['r2', 2]]);
   });
 
