@@ -8,7 +8,7 @@ import { experimentJson } from '../protocol/wire.js';
 import { readJob } from '../reads/index.js';
 import { VIEW_TYPES } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
-import { endpoint } from './endpoint.js';
+import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
 
 
 const CreateExperiment = {
@@ -74,7 +74,7 @@ export function experimentRoutes(app: FastifyInstance, store: TrackingStore): vo
         pageToken: m.page_token || undefined,
       },
     });
-  });
+  }, { bodyLimit: SEARCH_BODY_LIMIT });
 
   endpoint(app, 'POST', '/mlflow/experiments/update', UpdateExperiment, async (req) => {
     const m = readMessage(req, UpdateExperiment);

@@ -7,7 +7,7 @@ import { TAGS, TagSpec, tagList } from '../protocol/messages.js';
 import { readMessage } from '../protocol/request.js';
 import { decodeLoggedModelPageToken, encodeLoggedModelPageToken } from '../search/logged-models-sql.js';
 import { LOGGED_MODEL_STATUSES, type LoggedModelStore } from '../store/logged-models.js';
-import { endpoint } from './endpoint.js';
+import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
 
 const CreateLoggedModel = {
   experiment_id: { type: 'string', required: true },
@@ -118,5 +118,5 @@ export function loggedModelRoutes(app: FastifyInstance, loggedModels: LoggedMode
     if (page.items.length > 0) body.models = page.items.map(loggedModelJson);
     if (page.more) body.next_page_token = encodeLoggedModelPageToken(offset + maxResults, experimentIds, filter, orderBy);
     return body;
-  });
+  }, { bodyLimit: SEARCH_BODY_LIMIT });
 }

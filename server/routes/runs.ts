@@ -7,7 +7,7 @@ import { runInfoJson } from '../protocol/wire.js';
 import { readJob } from '../reads/index.js';
 import { RUN_STATUSES, VIEW_TYPES, type Metric } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
-import { endpoint } from './endpoint.js';
+import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
 
 const RUN_ID = { run_id: { type: 'string', required: true }, run_uuid: { type: 'string' } } as const;
 
@@ -128,7 +128,7 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
         pageToken: m.page_token || undefined,
       },
     });
-  });
+  }, { bodyLimit: SEARCH_BODY_LIMIT });
 
   endpoint(app, 'POST', '/mlflow/runs/set-tag', SetTag, (req) =>
     writes.run(async () => {
