@@ -59,7 +59,11 @@ export const sqliteDialect: Dialect = {
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
-  jsonEach: (alias) => `(SELECT e.value, e.ordinality - 1 AS key FROM json_array_elements_text(?::json) WITH ORDINALITY e(value, ordinality)) ${alias}`,
+  // unnest of an array built by a subquery: the planner assumes ~10 elements, so it joins by index
+  // lookups; over json_array_elements_text it assumes 100 and, with statistics that lag a bulk load,
+  // hash-joined a seq scan of tags (79 ms vs 0.2 ms per runs/get, measured on a seeded database).
+  jsonEach: (alias) =>
+    `(SELECT a.value, a.key - 1 AS key FROM unnest(ARRAY(SELECT json_array_elements_text(?::json))) WITH ORDINALITY a(value, key)) ${alias}`,
   jsonValues: (cast) => (cast ? `(SELECT value::${cast === 'integer' ? 'bigint' : cast} FROM json_array_elements_text(?::json))` : '(SELECT value FROM json_array_elements_text(?::json))'),
   rowOrder: (alias) => `${alias}.row_seq`,
   likeEscape: " ESCAPE ''",
