@@ -18,7 +18,8 @@ export interface RunRow {
   end_time: number | null;
   lifecycle_stage: LifecycleStage;
   artifact_uri: string | null;
-  experiment_id: number;
+  /** A number, or text where read as text (18-digit ids of MLflow's file-store era pass 2^53). */
+  experiment_id: number | string;
 }
 
 export function toRunInfo(row: RunRow): RunInfo {
@@ -67,7 +68,7 @@ export class RunLoader {
     const byPosition = (columns: string, table: string) =>
       `SELECT j.key, ${columns} FROM ${d.jsonEach('j')} JOIN ${table} t ON t.run_uuid = j.value ORDER BY ${d.rowOrder('t')}`;
     this.sql = {
-      runs: `SELECT j.key, r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, r.experiment_id
+      runs: `SELECT j.key, r.run_uuid, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri, CAST(r.experiment_id AS TEXT)
                FROM ${d.jsonEach('j')} JOIN runs r ON r.run_uuid = j.value`,
       metrics: byPosition('t.key, t.value, t.timestamp, t.step, t.is_nan', 'latest_metrics'),
       params: byPosition('t.key, t.value', 'params'),

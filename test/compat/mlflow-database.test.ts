@@ -148,6 +148,16 @@ describe(`an MLflow ${kind} database served by mlflow server and Minflow in turn
     if (kind === 'sqlite') {
       expect(exact.status).toBe(200);
       expect(((await exact.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id).toBe(FILE_STORE_ID);
+      // …and a run in it: created, read back and (below) served by MLflow with the same id.
+      const created = await fetch(`${minflow.url}/api/2.0/mlflow/runs/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_id: FILE_STORE_ID, run_name: 'old-id-run', start_time: 1_700_000_000_000 }),
+      });
+      const run = ((await created.json()) as { run: { info: { run_id: string; experiment_id: string } } }).run.info;
+      expect(run.experiment_id).toBe(FILE_STORE_ID);
+      const read = await fetch(`${minflow.url}/api/2.0/mlflow/runs/get?run_id=${run.run_id}`);
+      expect(((await read.json()) as { run: { info: { experiment_id: string } } }).run.info.experiment_id).toBe(FILE_STORE_ID);
     } else {
       expect(exact.status).toBe(404);
       expect(await exact.json()).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: `No Experiment with id=${FILE_STORE_ID} exists` });

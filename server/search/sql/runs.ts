@@ -130,7 +130,10 @@ export function compileRunSearch(input: RunSearchInput, d: Dialect = sqliteDiale
   const orderBy = parseOrderBy('runs', input.orderBy);
   const filters = validateRunClauses(syntax);
   checkExperimentIdCount('SearchRuns', input.experimentIds.length);
-  const experimentIds = input.experimentIds.map(parseExperimentId);
+  // Exact past 2^53 (18-digit ids of MLflow's file-store era); an id the column cannot hold matches nothing.
+  const experimentIds = input.experimentIds
+    .map((id) => exactExperimentId(id, parseExperimentId(id)))
+    .filter((id) => BigInt(id) <= d.maxExperimentId && BigInt(id) >= -d.maxExperimentId - 1n);
 
   const sorts = orderBy.map(sortColumn);
   const where = [
@@ -155,4 +158,17 @@ export function compileRunSearch(input: RunSearchInput, d: Dialect = sqliteDiale
     ' ',
   );
   return { sql: query.text, params: [...query.params] };
+}
+
+/**
+ * The id as a number when that is exact, else as its canonical integer text (compared with the
+ * INTEGER column, SQLite converts it exactly; PostgreSQL's int4 cannot hold such ids anyway).
+ */
+function exactExperimentId(text: string, parsed: number): number | string {
+  if (Number.isSafeInteger(parsed)) return parsed;
+  try {
+    return BigInt(text.trim().replace(/_/g, '')).toString();
+  } catch {
+    return parsed;
+  }
 }
