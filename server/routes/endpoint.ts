@@ -10,6 +10,7 @@ import type { RouteDoc } from '../openapi/route-doc.js';
 import { JsonText } from '../protocol/wire.js';
 import { withPythonFloatValues } from '../protocol/float-json.js';
 import { clientGone, replySignal } from '../reads/client-gone.js';
+import { MlflowError } from '../errors.js';
 
 export type Json = Record<string, unknown>;
 export type Handler = (req: FastifyRequest, reply: FastifyReply) => Json | JsonText | Promise<Json | JsonText>;
@@ -28,6 +29,22 @@ export interface EndpointOptions {
  * in a fraction of it, and a multi-megabyte search body is refused (413) before it is parsed.
  */
 export const SEARCH_BODY_LIMIT = 2 * 1024 * 1024;
+
+/**
+ * A body announced larger than `limit` is read and dropped unparsed, then answered 413: refused before
+ * reading, the client was still sending and saw a broken pipe instead of the answer (which MLflow's
+ * client retries as a connection error). Bodies without a Content-Length meet Fastify's bodyLimit.
+ */
+export function refuseLargerBodies(limit: number) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length > limit)) return undefined;
+    req.raw.resume();
+    if (!req.raw.readableEnded) await new Promise<void>((resolve) => req.raw.once('end', resolve).once('close', resolve));
+    const error = new MlflowError('INVALID_PARAMETER_VALUE', `Request body is too large: ${length} bytes, at most ${limit} for this endpoint`, 413);
+    return reply.status(413).type('application/json').send(JSON.stringify(error.toJSON()));
+  };
+}
 
 export function sendJson(reply: FastifyReply, body: Json | JsonText): FastifyReply {
   // Metric values as Python floats (10 → 10.0), as MLflow's message_to_json writes them.
@@ -66,7 +83,7 @@ export function endpoint(
         method: methods,
         url: `${base}/${version}${path}`,
         config: { openapi: doc },
-        ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+        ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit, onRequest: refuseLargerBodies(options.bodyLimit) } : {}),
         // A read job started by the handler is dropped (or stopped) if the client goes away.
         handler: async (req, reply) => sendJson(reply, await clientGone.run(replySignal(reply), () => handler(req, reply))),
       });

@@ -15,6 +15,9 @@ import { locateUiBuild, type UiBuild } from '../ui/locate-build.js';
 import { noBuildMessage, noBuildPage } from '../ui/no-build-page.js';
 import { shellEndpoints } from '../ui/shell-endpoints.js';
 import { resolveInside, sendBuildFile } from '../ui/static-files.js';
+import { refuseLargerBodies } from './endpoint.js';
+
+const GRAPHQL_BODY_LIMIT = 4 * 1024 * 1024;
 
 export interface UiDeps {
   config: Config;
@@ -76,6 +79,9 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
+    // A query MLflow's limits allow is a few kB, its variables a filter of at most 256 kB.
+    bodyLimit: GRAPHQL_BODY_LIMIT,
+    onRequest: refuseLargerBodies(GRAPHQL_BODY_LIMIT),
     handler: async (req, reply) => {
       graphql ??= import('../graphql/endpoint.js').then((m) => m.graphqlHandler({ store, artifacts, modelVersions }));
       const answer = await (await graphql)(req);

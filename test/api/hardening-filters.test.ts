@@ -60,7 +60,10 @@ describe('filters are tokenized up to the limit only (issue 14 item 4)', () => {
     console.log(answers.map((a) => `${a.name} ${a.status} ${a.ms.toFixed(0)}ms`).join('\n'));
     report('4 filters', { health: { p50: figures.p50, p99: figures.p99, max: figures.max, samples: figures.samples }, slowestAttackMs: Math.max(...answers.map((a) => a.ms)) });
     for (const a of answers) {
-      if (a.name.startsWith('model-versions')) {
+      if (a.name.startsWith('model-versions') && a.name.includes('(4500018)')) {
+        // Over /graphql's 4 MiB body limit: refused before it is parsed.
+        expect([a.name, a.status]).toEqual([a.name, 413]);
+      } else if (a.name.startsWith('model-versions')) {
         expect(a.status, a.name).toBe(200);
         expect(String(a.code), a.name).toMatch(/characters|Maximum number of tokens|Invalid|Error on parsing/);
       } else {
