@@ -77,7 +77,7 @@ function int(v: unknown): number | undefined {
  * 25,000-point answer is shaped a few hundred items per turn of the event loop instead of in one
  * block of a second or more, and /health (and every other request) is served in between.
  */
-export function inSlices<T>(items: readonly T[], slice = 500): (T | Promise<T>)[] {
+export function inSlices<T>(items: readonly T[], slice = 200): (T | Promise<T>)[] {
   if (items.length <= slice) return [...items];
   const out: (T | Promise<T>)[] = items.slice(0, slice);
   let gate: Promise<void> = Promise.resolve();
