@@ -18,6 +18,7 @@ import { openRegistryStore } from './store/registry/index.js';
 import { registerOpenApi } from './openapi/document.js';
 import { registerSecurity, serverLimits } from './security/index.js';
 import { sweepStaleUploads } from './artifacts/temp-sweep.js';
+import { BasicAuthApp } from './security/basic-auth/index.js';
 
 /** Largest JSON request we accept; a log-batch of 1000 metrics is ~150 kB. */
 const JSON_BODY_LIMIT = 32 * 1024 * 1024;
@@ -57,7 +58,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...options.fastify,
   });
 
-  registerSecurity(app, config);
+  // --app-name basic-auth: MLflow's users and permissions, in their own database (security/basic-auth/).
+  const basicAuth = config.appName === 'basic-auth' ? await BasicAuthApp.open() : null;
+  if (basicAuth) app.addHook('onClose', async () => basicAuth.close());
+  const authenticator = registerSecurity(app, config, basicAuth);
   // A local directory or an S3 prefix, by the destination's scheme; a missing bucket refuses the start.
   const artifactResolver = await openArtifactResolver(config);
   await checkS3Destination(artifactResolver);
@@ -65,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const store = await openTrackingStore(config);
   app.decorate('store', store);
   app.decorate('config', config);
+  basicAuth?.register(app, store.db, authenticator);
   app.addHook('onClose', async () => store.close());
 
   app.setErrorHandler((error: FastifyError | MlflowError, req, reply) => {

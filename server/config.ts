@@ -28,6 +28,8 @@ export interface Config {
   authUsersFile: string;
   /** SHA-256 hashes of bearer tokens (`minflow tokens add`); null = no tokens. Turns auth on by itself. */
   authTokensFile: string | null;
+  /** `--app-name basic-auth`: MLflow's users and permissions (server/security/basic-auth/); null = none. */
+  appName: 'basic-auth' | null;
   /** Host header patterns (fnmatch, as MLflow's --allowed-hosts); null = localhost names and loopback/private IPs. */
   allowedHosts: string[] | null;
   /** Origins allowed to send state-changing API requests besides localhost ones (MLflow's --cors-allowed-origins). */
@@ -83,6 +85,7 @@ export const SERVER_FLAGS = {
     env: 'MINFLOW_AUTH_USERS_FILE',
     help: `Users and scrypt password hashes, managed with \`minflow users add\` (default ${DEFAULT_USERS_FILE}).`,
   },
+  'app-name': { type: 'string', help: "'basic-auth': MLflow's users and per-experiment / per-model permissions, configured by MLFLOW_AUTH_CONFIG_PATH." },
   'auth-tokens-file': {
     type: 'string',
     env: 'MINFLOW_AUTH_TOKENS_FILE',
@@ -212,6 +215,8 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     throw new ConfigError(`Invalid --sqlite-synchronous '${str('sqlite-synchronous')}': use full or normal`);
   }
   const tokensFile = str('auth-tokens-file');
+  const appName = str('app-name') ?? null;
+  if (appName !== null && appName !== 'basic-auth') throw new ConfigError(`Invalid --app-name '${appName}': the only app is basic-auth`);
   const hosts = commaList(str('allowed-hosts'));
   return {
     host: str('host') ?? '127.0.0.1',
@@ -228,6 +233,7 @@ export function parseServerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     auth,
     authUsersFile: path.resolve(str('auth-users-file') ?? DEFAULT_USERS_FILE),
     authTokensFile: tokensFile ? path.resolve(tokensFile) : null,
+    appName,
     allowedHosts: hosts.length > 0 ? hosts : null,
     corsAllowedOrigins: commaList(str('cors-allowed-origins')),
     xFrameOptions: (str('x-frame-options') ?? 'SAMEORIGIN').toUpperCase(),
@@ -273,6 +279,7 @@ export function makeConfig(overrides: Partial<Config> & { dbFile: string; artifa
     auth: 'none',
     authUsersFile: path.resolve(DEFAULT_USERS_FILE),
     authTokensFile: null,
+    appName: null,
     allowedHosts: null,
     corsAllowedOrigins: [],
     xFrameOptions: 'SAMEORIGIN',

@@ -39,7 +39,27 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-function authenticatorFor(config: SecurityConfig, app: FastifyInstance): Authenticator | null {
+/** The basic-auth app's side of authentication: its users' stored hashes. */
+export interface UserSource {
+  lookupUser: (name: string) => Promise<string | null>;
+}
+
+// MLflow's basic-auth app answers 401 with this text (mlflow/server/auth/__init__.py).
+const MLFLOW_UNAUTHENTICATED =
+  'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.';
+
+function authenticatorFor(config: SecurityConfig, app: FastifyInstance, users: UserSource | null): Authenticator | null {
+  if (users) {
+    if (config.authTokensFile && !fs.existsSync(config.authTokensFile)) {
+      throw new ConfigError(`The tokens file ${config.authTokensFile} does not exist: create it with \`minflow tokens add <name> --file ${config.authTokensFile}\``);
+    }
+    return new Authenticator({
+      usersFile: null,
+      tokensFile: config.authTokensFile,
+      lookupUser: users.lookupUser,
+      onProblems: (file, problems) => app.log.warn({ file, problems }, 'ignoring malformed lines of a credentials file'),
+    });
+  }
   const basic = config.auth === 'basic';
   if (!basic && !config.authTokensFile) return null;
   for (const [file, what, command] of [
@@ -57,7 +77,7 @@ function authenticatorFor(config: SecurityConfig, app: FastifyInstance): Authent
   });
 }
 
-export function registerSecurity(app: FastifyInstance, config: SecurityConfig): void {
+export function registerSecurity(app: FastifyInstance, config: SecurityConfig, users: UserSource | null = null): Authenticator | null {
   const prefix = config.staticPrefix;
   // Health probes come from load balancers and orchestrators that know no Host name or password.
   const healthRoutes = new Set([`${prefix}/health`, `${prefix}/version`]);
@@ -69,7 +89,7 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
     `${prefix}/api/3.0/mlflow/server-info`,
     `${prefix}/ajax-api/3.0/mlflow/server-info`,
   ]);
-  const auth = authenticatorFor(config, app);
+  const auth = authenticatorFor(config, app, users);
   app.decorateRequest('authUser', null);
   if (auth) app.addHook('onClose', async () => auth.close());
 
@@ -94,6 +114,9 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
       return sendError(reply, new MlflowError('RESOURCE_EXHAUSTED', message));
     }
     const user = outcome.user;
+    if (user === null && users) {
+      return reply.status(401).header('WWW-Authenticate', 'Basic realm="mlflow"').type('text/html; charset=utf-8').send(MLFLOW_UNAUTHENTICATED);
+    }
     if (user === null) {
       reply.header('WWW-Authenticate', auth.challenges());
       return sendError(reply, new MlflowError('UNAUTHENTICATED', UNAUTHENTICATED));
@@ -121,4 +144,5 @@ export function registerSecurity(app: FastifyInstance, config: SecurityConfig): 
       app.log.warn(`Requests must carry a localhost or private-IP Host header; pass --allowed-hosts to accept ${config.host}.`);
     }
   });
+  return auth;
 }

@@ -1,0 +1,201 @@
+// The basic-auth app's own database (MLflow keeps auth apart from tracking: database_uri, default
+// sqlite:///basic_auth.db): MLflow's tables users, experiment_permissions and
+// registered_model_permissions, created by this module's migrations (recorded in
+// minflow_auth_migrations), on SQLite or PostgreSQL through the store's engines.
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MlflowError } from '../../errors.js';
+import { isPostgresUri } from '../../store/engine/pg-uri.js';
+import { SqliteEngine } from '../../store/engine/sqlite.js';
+import { isUniqueViolation, type SqlEngine } from '../../store/engine/types.js';
+import { isPermissionName, PERMISSION_NAMES, type PermissionName } from './permissions.js';
+
+export interface AuthUser {
+  id: number;
+  username: string;
+  passwordHash: string;
+  isAdmin: boolean;
+}
+
+export type ResourceKind = 'experiment' | 'registered_model';
+
+const MIGRATIONS: ((pg: boolean) => string[])[] = [
+  (pg) => {
+    const id = pg ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+    return [
+      `CREATE TABLE users (id ${id}, username VARCHAR(255) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL, is_admin INTEGER NOT NULL DEFAULT 0)`,
+      `CREATE TABLE experiment_permissions (id ${id}, experiment_id VARCHAR(255) NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, permission VARCHAR(255) NOT NULL, CONSTRAINT unique_experiment_user UNIQUE (experiment_id, user_id))`,
+      `CREATE TABLE registered_model_permissions (id ${id}, name VARCHAR(255) NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, permission VARCHAR(255) NOT NULL, CONSTRAINT unique_name_user UNIQUE (name, user_id))`,
+    ];
+  },
+];
+
+const TABLE: Record<ResourceKind, { table: string; key: string; label: string }> = {
+  experiment: { table: 'experiment_permissions', key: 'experiment_id', label: 'Experiment permission' },
+  registered_model: { table: 'registered_model_permissions', key: 'name', label: 'Registered model permission' },
+};
+
+function invalidPermission(permission: unknown): MlflowError {
+  return new MlflowError('INVALID_PARAMETER_VALUE', `Invalid permission '${String(permission)}'. Valid permissions are: ${PERMISSION_NAMES.join(', ')}`);
+}
+
+export class AuthStore {
+  constructor(
+    readonly engine: SqlEngine,
+    private readonly pg: boolean,
+  ) {}
+
+  static async open(databaseUri: string): Promise<AuthStore> {
+    let store: AuthStore;
+    if (isPostgresUri(databaseUri)) {
+      const [{ parsePgUri }, { resolveClientConfig }, { PostgresEngine }] = await Promise.all([
+        import('../../store/engine/pg-uri.js'),
+        import('../../store/engine/pg-connect.js'),
+        import('../../store/engine/postgres.js'),
+      ]);
+      const config = await resolveClientConfig(parsePgUri(databaseUri));
+      store = new AuthStore(new PostgresEngine(config, { poolSize: 4 }), true);
+    } else {
+      const m = /^sqlite:\/\/\/(.*)$/.exec(databaseUri);
+      if (!m) throw new Error(`Unsupported database_uri '${databaseUri}': use sqlite:///path or postgresql://…`);
+      const file = m[1] === '' || m[1] === ':memory:' ? ':memory:' : path.resolve(m[1]!);
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      store = new AuthStore(new SqliteEngine(db, { onClose: () => db.close() }), false);
+    }
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.engine.run('CREATE TABLE IF NOT EXISTS minflow_auth_migrations (version INTEGER PRIMARY KEY)');
+    await this.engine.transaction(async () => {
+      if (this.pg) await this.engine.run('LOCK TABLE minflow_auth_migrations IN EXCLUSIVE MODE');
+      const row = await this.engine.get<{ v: number | null }>('SELECT MAX(version) AS v FROM minflow_auth_migrations');
+      const at = Number(row?.v ?? 0);
+      if (at > MIGRATIONS.length) throw new Error(`The auth database is at migration ${at}, newer than this Minflow (${MIGRATIONS.length})`);
+      for (let v = at; v < MIGRATIONS.length; v++) {
+        for (const sql of MIGRATIONS[v]!(this.pg)) await this.engine.run(sql);
+        await this.engine.run('INSERT INTO minflow_auth_migrations (version) VALUES (?)', [v + 1]);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+
+  private static user(row: Record<string, unknown>): AuthUser {
+    return { id: Number(row.id), username: String(row.username), passwordHash: String(row.password_hash), isAdmin: Number(row.is_admin) === 1 };
+  }
+
+  async findUser(username: string): Promise<AuthUser | null> {
+    const row = await this.engine.get('SELECT id, username, password_hash, is_admin FROM users WHERE username = ?', [username]);
+    return row ? AuthStore.user(row) : null;
+  }
+
+  async getUser(username: string): Promise<AuthUser> {
+    const user = await this.findUser(username);
+    if (!user) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `User with username=${username} not found`);
+    return user;
+  }
+
+  async listUsers(): Promise<AuthUser[]> {
+    return (await this.engine.all('SELECT id, username, password_hash, is_admin FROM users ORDER BY id')).map((r) => AuthStore.user(r));
+  }
+
+  async countUsers(): Promise<number> {
+    return Number((await this.engine.get<{ n: number }>('SELECT COUNT(*) AS n FROM users'))?.n ?? 0);
+  }
+
+  async createUser(username: string, passwordHash: string, isAdmin = false): Promise<AuthUser> {
+    try {
+      await this.engine.run('INSERT INTO users (username, password_hash, is_admin) VALUES (?, ?, ?)', [username, passwordHash, isAdmin ? 1 : 0]);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `User '${username}' already exists`);
+      throw e;
+    }
+    return this.getUser(username);
+  }
+
+  async updateUser(username: string, change: { passwordHash?: string; isAdmin?: boolean }): Promise<void> {
+    await this.getUser(username);
+    if (change.passwordHash !== undefined) await this.engine.run('UPDATE users SET password_hash = ? WHERE username = ?', [change.passwordHash, username]);
+    if (change.isAdmin !== undefined) await this.engine.run('UPDATE users SET is_admin = ? WHERE username = ?', [change.isAdmin ? 1 : 0, username]);
+  }
+
+  async deleteUser(username: string): Promise<void> {
+    const user = await this.getUser(username);
+    await this.engine.transaction(async () => {
+      await this.engine.run('DELETE FROM experiment_permissions WHERE user_id = ?', [user.id]);
+      await this.engine.run('DELETE FROM registered_model_permissions WHERE user_id = ?', [user.id]);
+      await this.engine.run('DELETE FROM users WHERE id = ?', [user.id]);
+    });
+  }
+
+  /** The explicit permission of a user on a resource, or null (then default_permission applies). */
+  async permission(kind: ResourceKind, key: string, userId: number): Promise<PermissionName | null> {
+    const t = TABLE[kind];
+    const row = await this.engine.get<{ permission: string }>(`SELECT permission FROM ${t.table} WHERE ${t.key} = ? AND user_id = ?`, [key, userId]);
+    return row && isPermissionName(row.permission) ? row.permission : null;
+  }
+
+  /** Explicit permissions of a user on many resources at once (search filtering). */
+  async permissions(kind: ResourceKind, userId: number): Promise<Map<string, PermissionName>> {
+    const t = TABLE[kind];
+    const rows = await this.engine.all<{ k: string; permission: string }>(`SELECT ${t.key} AS k, permission FROM ${t.table} WHERE user_id = ?`, [userId]);
+    return new Map(rows.filter((r) => isPermissionName(r.permission)).map((r) => [String(r.k), r.permission as PermissionName]));
+  }
+
+  async createPermission(kind: ResourceKind, key: string, username: string, permission: unknown): Promise<{ key: string; userId: number; permission: PermissionName }> {
+    if (!isPermissionName(permission)) throw invalidPermission(permission);
+    const user = await this.getUser(username);
+    const t = TABLE[kind];
+    try {
+      await this.engine.run(`INSERT INTO ${t.table} (${t.key}, user_id, permission) VALUES (?, ?, ?)`, [key, user.id, permission]);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new MlflowError('RESOURCE_ALREADY_EXISTS', `${t.label} (${t.key}=${key}, username=${username}) already exists.`);
+      }
+      throw e;
+    }
+    return { key, userId: user.id, permission };
+  }
+
+  async getPermission(kind: ResourceKind, key: string, username: string): Promise<{ key: string; userId: number; permission: PermissionName }> {
+    const user = await this.getUser(username);
+    const p = await this.permission(kind, key, user.id);
+    if (!p) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `${TABLE[kind].label} with ${TABLE[kind].key}=${key} and username=${username} not found`);
+    return { key, userId: user.id, permission: p };
+  }
+
+  async updatePermission(kind: ResourceKind, key: string, username: string, permission: unknown): Promise<void> {
+    if (!isPermissionName(permission)) throw invalidPermission(permission);
+    const found = await this.getPermission(kind, key, username);
+    const t = TABLE[kind];
+    await this.engine.run(`UPDATE ${t.table} SET permission = ? WHERE ${t.key} = ? AND user_id = ?`, [permission, key, found.userId]);
+  }
+
+  /** Insert or replace (the creator's MANAGE). */
+  async setPermission(kind: ResourceKind, key: string, userId: number, permission: PermissionName): Promise<void> {
+    const t = TABLE[kind];
+    await this.engine.transaction(async () => {
+      await this.engine.run(`DELETE FROM ${t.table} WHERE ${t.key} = ? AND user_id = ?`, [key, userId]);
+      await this.engine.run(`INSERT INTO ${t.table} (${t.key}, user_id, permission) VALUES (?, ?, ?)`, [key, userId, permission]);
+    });
+  }
+
+  async deletePermission(kind: ResourceKind, key: string, username: string): Promise<void> {
+    const found = await this.getPermission(kind, key, username);
+    const t = TABLE[kind];
+    await this.engine.run(`DELETE FROM ${t.table} WHERE ${t.key} = ? AND user_id = ?`, [key, found.userId]);
+  }
+
+  /** A registered model renamed or deleted: its grants follow (MLflow does the same). */
+  async renameModel(from: string, to: string | null): Promise<void> {
+    if (to === null) await this.engine.run('DELETE FROM registered_model_permissions WHERE name = ?', [from]);
+    else await this.engine.run('UPDATE registered_model_permissions SET name = ? WHERE name = ?', [to, from]);
+  }
+}
