@@ -223,6 +223,9 @@ export class BasicAuthApp {
       'POST logged-models/:model_id/params': loggedModel('update'),
       'POST logged-models/search': narrowExperiments,
       'GET logged-models/:model_id/artifacts/files': loggedModel('read'),
+      'GET logged-models/:model_id/artifacts/directories': loggedModel('read'),
+      'GET traces': narrowExperiments,
+      'POST traces/search': narrowExperiments,
       'POST upload-artifact': run('update'),
       // The auth API itself.
       'POST users/create': admin,
