@@ -59,7 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   // --app-name basic-auth: MLflow's users and permissions, in their own database (security/basic-auth/).
-  const basicAuth = config.appName === 'basic-auth' ? await BasicAuthApp.open() : null;
+  const basicAuth = config.appName === 'basic-auth' ? await BasicAuthApp.open(process.env, config.authUsersFile) : null;
   if (basicAuth) app.addHook('onClose', async () => basicAuth.close());
   const authenticator = registerSecurity(app, config, basicAuth);
   // A local directory or an S3 prefix, by the destination's scheme; a missing bucket refuses the start.

@@ -4,12 +4,15 @@
 // creates the admin on first start, serves the auth REST API and enforces, before each handler, the
 // permission MLflow's before_request validators require; search results and GraphQL data are filtered
 // to what the user may read; the creator of an experiment or registered model gets MANAGE.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../config.js';
 import { MlflowError } from '../../errors.js';
 import type { SqlEngine } from '../../store/engine/types.js';
 import type { Authenticator } from '../auth.js';
-import { hashPasswordWerkzeug, verifyPassword } from '../secrets.js';
+import { CredentialsFile } from '../credentials-file.js';
+import { hashPasswordWerkzeug, isPasswordHash, verifyPassword } from '../secrets.js';
 import { readBasicAuthConfig, type BasicAuthConfig } from './config.js';
 import { allows, isPermissionName, type Capability, type PermissionName } from './permissions.js';
 import { AuthStore, type AuthUser, type ResourceKind } from './store.js';
@@ -30,16 +33,23 @@ const MIN_PASSWORD = 1;
 
 export class BasicAuthApp {
   private auth: Authenticator | null = null;
+  /** Names imported from the users file at this start (null: nothing imported now). */
+  imported: string[] | null = null;
 
   private constructor(
     readonly config: BasicAuthConfig,
     readonly store: AuthStore,
   ) {}
 
-  static async open(env: NodeJS.ProcessEnv = process.env): Promise<BasicAuthApp> {
+  /** `usersFile`: Minflow's users file (--auth-users-file), imported into the database once when it exists. */
+  static async open(env: NodeJS.ProcessEnv = process.env, usersFile: string | null = null): Promise<BasicAuthApp> {
     const config = readBasicAuthConfig(env);
     const store = await AuthStore.open(config.databaseUri);
     const app = new BasicAuthApp(config, store);
+    if (usersFile && fs.existsSync(usersFile)) {
+      const entries = new CredentialsFile(usersFile, isPasswordHash).entries();
+      app.imported = await store.importOnce(path.resolve(usersFile), entries);
+    }
     if (!(await store.findUser(config.adminUsername))) {
       if ((await store.countUsers()) === 0 && !config.adminPassword) {
         await store.close();
@@ -99,6 +109,7 @@ export class BasicAuthApp {
 
   register(app: FastifyInstance, tracking: SqlEngine, auth: Authenticator | null): void {
     this.auth = auth;
+    if (this.imported && this.imported.length > 0) app.log.info({ users: this.imported }, 'imported the users file into the basic-auth database');
     const experimentOfRun = async (runId: string): Promise<string | null> => {
       const row = await tracking.get<{ e: unknown }>('SELECT experiment_id AS e FROM runs WHERE run_uuid = ?', [runId]);
       return row ? String(row.e) : null;

@@ -28,6 +28,8 @@ const MIGRATIONS: ((pg: boolean) => string[])[] = [
       `CREATE TABLE registered_model_permissions (id ${id}, name VARCHAR(255) NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, permission VARCHAR(255) NOT NULL, CONSTRAINT unique_name_user UNIQUE (name, user_id))`,
     ];
   },
+  // Which Minflow users files were imported (once each).
+  () => ['CREATE TABLE minflow_auth_imports (source VARCHAR(1024) PRIMARY KEY, imported_at BIGINT NOT NULL)'],
 ];
 
 const TABLE: Record<ResourceKind, { table: string; key: string; label: string }> = {
@@ -191,6 +193,24 @@ export class AuthStore {
     const found = await this.getPermission(kind, key, username);
     const t = TABLE[kind];
     await this.engine.run(`DELETE FROM ${t.table} WHERE ${t.key} = ? AND user_id = ?`, [key, found.userId]);
+  }
+
+  /**
+   * The users of a Minflow users file (`minflow users add`, name + scrypt hash), imported once: a name
+   * already in the database keeps its row. Returns the names added, or null when the file was imported before.
+   */
+  async importOnce(source: string, entries: { name: string; hash: string }[]): Promise<string[] | null> {
+    return this.engine.transaction(async () => {
+      if (await this.engine.get('SELECT source FROM minflow_auth_imports WHERE source = ?', [source])) return null;
+      const added: string[] = [];
+      for (const e of entries) {
+        if (await this.findUser(e.name)) continue;
+        await this.engine.run('INSERT INTO users (username, password_hash, is_admin) VALUES (?, ?, 0)', [e.name, e.hash]);
+        added.push(e.name);
+      }
+      await this.engine.run('INSERT INTO minflow_auth_imports (source, imported_at) VALUES (?, ?)', [source, Date.now()]);
+      return added;
+    });
   }
 
   /** A registered model renamed or deleted: its grants follow (MLflow does the same). */
