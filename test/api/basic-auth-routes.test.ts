@@ -221,4 +221,23 @@ describe('every OpenAPI route under --app-name basic-auth', () => {
     expect(problems).toEqual([]);
     expect(walked).toBeGreaterThan(100);
   });
+
+  it('refuses GraphQL fields that name a hidden run, literally, through variables or escaped', async () => {
+    const list = (runId: string) => `{ mlflowListArtifacts(input: {runId: ${runId}}) { files { path } } }`;
+    const hex = [...fx.R].map((c) => `\\u00${c.charCodeAt(0).toString(16)}`).join('');
+    const asked = [
+      { query: list(`"${fx.R}"`) },
+      { query: list(`"${hex}"`) },
+      { query: 'query q($r: String) { mlflowListArtifacts(input: {runId: $r}) { files { path } } }', variables: { r: fx.R } },
+      { query: 'query q($i: MlflowListArtifactsInput) { a: mlflowListArtifacts(input: $i) { files { path } } }', variables: { i: { runId: fx.R } } },
+      { query: `{ mlflowGetMetricHistoryBulkInterval(input: {runIds: ["${fx.R}"], metricKey: "m"}) { metrics { value } } }` },
+    ];
+    for (const body of asked) {
+      const nobody = await call(NOBODY, 'POST', '/graphql', body);
+      expect(nobody.status, `${JSON.stringify(body)}: ${nobody.body}`).toBe(403);
+      const reader = await call(READER, 'POST', '/graphql', body);
+      expect(reader.status, `${JSON.stringify(body)}: ${reader.body}`).toBe(200);
+      expect((JSON.parse(reader.body) as { errors?: unknown }).errors ?? null, reader.body).toBeNull();
+    }
+  });
 });

@@ -280,7 +280,20 @@ export class BasicAuthApp {
     const proxy = (cap: Capability, from: (req: FastifyRequest, p: Params) => string | null): Check => async (req, _r, p) =>
       this.can(req, 'experiment', artifactExperiment(from(req, p)), cap);
     const star = (req: FastifyRequest) => str((req.params as Params | undefined)?.['*']);
+    // GraphQL: every run an argument names (runId, runIds, runUuid, literal or variable) must be
+    // readable, or the whole query is refused; experiments and model versions in the answer are
+    // filtered afterwards (filterGraphql).
+    const graphqlRuns: Check = async (req, _r, p) => {
+      const ids = await graphqlRunIds(p);
+      for (const id of ids) {
+        const e = await experimentOfRun(id);
+        if (e !== null && !(await this.can(req, 'experiment', e, 'read'))) return false;
+      }
+      return true;
+    };
     const flask: Record<string, Check> = {
+      'GET /graphql': graphqlRuns,
+      'POST /graphql': graphqlRuns,
       'GET /get-artifact': run('read'),
       'GET /model-versions/get-artifact': model('read'),
       'GET /api/2.0/mlflow-artifacts/artifacts/*': proxy('read', star),
@@ -397,13 +410,18 @@ export class BasicAuthApp {
 
   /** Every object in GraphQL data that names an experiment (experimentId) or run (runId) the user may not read becomes null. */
   private async filterGraphql(req: FastifyRequest, payload: string, experimentOfRun: (id: string) => Promise<string | null>): Promise<string> {
-    let body: { data?: unknown };
+    let parsed: unknown;
     try {
-      body = JSON.parse(payload) as { data?: unknown };
+      parsed = JSON.parse(payload);
     } catch {
       return payload;
     }
-    if (!body.data) return payload;
+    if (Array.isArray(parsed)) {
+      const parts = await Promise.all(parsed.map((x) => this.filterGraphql(req, JSON.stringify(x), experimentOfRun)));
+      return `[${parts.join(',')}]`;
+    }
+    const body = parsed as { data?: unknown };
+    if (!body || !body.data) return payload;
     const readExp = await this.readerOf(req, 'experiment');
     const readModel = await this.readerOf(req, 'registered_model');
     const runs = new Map<string, string | null>();
@@ -583,3 +601,53 @@ export class BasicAuthApp {
 }
 
 export { isPermissionName };
+
+const RUN_ARGUMENTS = new Set(['runId', 'runIds', 'runUuid', 'run_id', 'run_ids', 'run_uuid']);
+
+/** The run ids a GraphQL request's arguments name, literal or through variables (graphql-js parses). */
+async function graphqlRunIds(p: Params): Promise<string[]> {
+  if (typeof p.query !== 'string') return [];
+  let variables: unknown = p.variables;
+  if (typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      variables = {};
+    }
+  }
+  const { parse, visit, Kind } = await import('graphql');
+  let doc;
+  try {
+    doc = parse(p.query, { maxTokens: 50_000 });
+  } catch {
+    return []; // the endpoint answers its own GraphQL error
+  }
+  const vars = (variables && typeof variables === 'object' ? variables : {}) as Record<string, unknown>;
+  const out: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+  };
+  // Variables anywhere under a run-named key (input objects passed whole as variables).
+  const walkVars = (v: unknown, key: string | null): void => {
+    if (key !== null && RUN_ARGUMENTS.has(key)) collect(v);
+    if (Array.isArray(v)) v.forEach((x) => walkVars(x, null));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walkVars(x, k);
+  };
+  walkVars(vars, null);
+  type ValueNode = import('graphql').ValueNode;
+  const valueOf = (node: ValueNode): unknown => {
+    if (node.kind === Kind.STRING) return node.value;
+    if (node.kind === Kind.LIST) return node.values.map(valueOf);
+    if (node.kind === Kind.VARIABLE) return vars[node.name.value];
+    return undefined;
+  };
+  const named = (name: string, value: ValueNode) => {
+    if (RUN_ARGUMENTS.has(name)) collect(valueOf(value));
+  };
+  visit(doc, {
+    Argument: (node) => named(node.name.value, node.value),
+    ObjectField: (node) => named(node.name.value, node.value),
+  });
+  return out;
+}
