@@ -179,7 +179,7 @@ export class LoggedModelStore {
   }
 
   /** Metrics logged with a model_id also land in logged_model_metrics (unknown model ids are skipped). */
-  async recordMetrics(runId: string, experimentId: number, metrics: Metric[]): Promise<void> {
+  async recordMetrics(runId: string, experimentId: number | string, metrics: Metric[]): Promise<void> {
     const known = new Map<string, boolean>();
     for (const m of metrics) {
       const modelId = m.modelId!;

@@ -22,7 +22,8 @@ import {
 const LOG_MODEL_HISTORY = 'mlflow.log-model.history';
 
 /** Observers of metric writes that carry a model_id (the logged-model store hooks in here). */
-export type ModelMetricSink = (runId: string, experimentId: number, metrics: Metric[]) => Promise<void>;
+/** experimentId as the runs row holds it: a number, or exact text past 2^53 (MLflow's file-store-era ids). */
+export type ModelMetricSink = (runId: string, experimentId: number | string, metrics: Metric[]) => Promise<void>;
 
 export class RunLogging {
   private readonly metricWriter: MetricWriter;
@@ -205,7 +206,7 @@ export class RunLogging {
     for (const p of params) if (!existing.has(p.key)) await this.insertParam(runId, p.key, p.value);
   }
 
-  private async writeMetrics(runId: string, experimentId: number, metrics: Metric[]): Promise<void> {
+  private async writeMetrics(runId: string, experimentId: number | string, metrics: Metric[]): Promise<void> {
     await this.metricWriter.write(runId, metrics);
     if (this.modelMetricSink) {
       const withModel = metrics.filter((m) => m.modelId);
@@ -213,7 +214,7 @@ export class RunLogging {
     }
   }
 
-  private async upsertDataset(experimentId: number, input: DatasetInput): Promise<string> {
+  private async upsertDataset(experimentId: number | string, input: DatasetInput): Promise<string> {
     const d = input.dataset;
     const select = 'SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?';
     const found = await this.db.get<{ dataset_uuid: string }>(select, [experimentId, d.name, d.digest]);
