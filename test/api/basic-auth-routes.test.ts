@@ -240,4 +240,46 @@ describe('every OpenAPI route under --app-name basic-auth', () => {
       expect((JSON.parse(reader.body) as { errors?: unknown }).errors ?? null, reader.body).toBeNull();
     }
   });
+
+  it('fills a search page past hidden experiments and models, and pages through each visible one once', async () => {
+    const admin = async (rpc: string, body: unknown, version = '2.0') => {
+      const res = await call(ADMIN, 'POST', `/api/${version}/mlflow/${rpc}`, body);
+      expect(res.status, res.body).toBe(200);
+      return JSON.parse(res.body) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const hidden: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      hidden.push((await admin('experiments/create', { name: `page-hidden-${i}` })).experiment_id);
+      await admin('users/permissions/grant', { username: 'nobody', resource_type: 'experiment', resource_id: hidden.at(-1), permission: 'NO_PERMISSIONS' }, '3.0');
+      await admin('registered-models/create', { name: `page-hidden-model-${i}` });
+      await admin('users/permissions/grant', { username: 'nobody', resource_type: 'registered_model', resource_id: `page-hidden-model-${i}`, permission: 'NO_PERMISSIONS' }, '3.0');
+    }
+    for (let i = 0; i < 3; i++) {
+      await admin('experiments/create', { name: `page-visible-${i}` });
+      await admin('registered-models/create', { name: `page-visible-model-${i}` });
+    }
+    const walk = async (rpc: string, listKey: string, idKey: string) => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const q = new URLSearchParams({ max_results: '2', ...(token ? { page_token: token } : {}) });
+        const res = await call(NOBODY, 'GET', `/api/2.0/mlflow/${rpc}?${q}`);
+        expect(res.status, res.body).toBe(200);
+        const body = JSON.parse(res.body) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const items = (body[listKey] ?? []) as Record<string, string>[];
+        token = body.next_page_token as string | undefined;
+        if (token) expect(items.length).toBe(2); // a page is full whenever another follows
+        seen.push(...items.map((x) => x[idKey]!));
+        if (!token) break;
+      }
+      return seen;
+    };
+    const experiments = await walk('experiments/search', 'experiments', 'name');
+    expect(experiments.filter((n) => n.startsWith('page-'))).toEqual(['page-visible-2', 'page-visible-1', 'page-visible-0']);
+    expect(new Set(experiments).size).toBe(experiments.length);
+    expect(experiments).not.toContain('walked-exp');
+    const models = await walk('registered-models/search', 'registered_models', 'name');
+    expect(models.filter((n) => n.startsWith('page-'))).toEqual(['page-visible-model-0', 'page-visible-model-1', 'page-visible-model-2']);
+    expect(models).not.toContain(fx.M);
+  });
 });

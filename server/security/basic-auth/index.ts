@@ -4,12 +4,14 @@
 // creates the admin on first start, serves the auth REST API and enforces, before each handler, the
 // permission MLflow's before_request validators require; search results and GraphQL data are filtered
 // to what the user may read; the creator of an experiment or registered model gets MANAGE.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError } from '../../config.js';
 import { MlflowError } from '../../errors.js';
 import type { SqlEngine } from '../../store/engine/types.js';
+import { createPageToken, parseStartOffset } from '../../search/page-token.js';
 import type { Authenticator } from '../auth.js';
 import { CredentialsFile } from '../credentials-file.js';
 import { hashPasswordWerkzeug, isPasswordHash, verifyPassword } from '../secrets.js';
@@ -30,6 +32,9 @@ type Params = Record<string, unknown>;
 type Check = (req: FastifyRequest, reply: FastifyReply, p: Params) => Promise<boolean | 'answered'>;
 
 const MIN_PASSWORD = 1;
+/** Marks the server's own re-fetches of a search page (refill below): unfiltered, never from a client. */
+const RAW_HEADER = 'x-minflow-basic-auth-refill';
+const RAW_SECRET = randomBytes(24).toString('hex');
 
 export class BasicAuthApp {
   private auth: Authenticator | null = null;
@@ -379,19 +384,43 @@ export class BasicAuthApp {
         return payload;
       }
       if (user?.isAdmin) return payload;
-      if (rpcKey === 'POST experiments/search' || rpcKey === 'GET experiments/search') {
-        const body = JSON.parse(payload) as { experiments?: { experiment_id: string }[] };
-        if (!body.experiments) return payload;
-        const readable = await this.readerOf(req, 'experiment');
-        body.experiments = body.experiments.filter((e) => readable(String(e.experiment_id)));
+      if (req.headers[RAW_HEADER] === RAW_SECRET) return payload;
+      // As MLflow's filter_search_experiments / _registered_models: unreadable items dropped, then the
+      // page refilled from the following offsets so that it holds max_results when there are that many,
+      // and the page token recomputed past what was read.
+      const refill = async (listKey: string, kind: ResourceKind, idOf: (item: Params) => string, defaultMax: number, url: string) => {
+        const body = JSON.parse(payload) as Params;
+        const items = (body[listKey] as Params[] | undefined) ?? [];
+        const readable = await this.readerOf(req, kind);
+        const kept = items.filter((x) => readable(idOf(x)));
+        const p = paramsOf(req);
+        const max = Number(str(p.max_results) ?? defaultMax) || defaultMax;
+        let token = typeof body.next_page_token === 'string' && body.next_page_token !== '' ? body.next_page_token : null;
+        for (let rounds = 0; kept.length < max && token !== null && rounds < 1000; rounds++) {
+          const q = new URLSearchParams();
+          for (const [k, v] of Object.entries(p)) if (k !== 'page_token') for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== null) q.append(k, String(x));
+          q.set('page_token', token);
+          const inner = await app.inject({ method: 'GET', url: `${url}?${q}`, headers: { authorization: req.headers.authorization ?? '', [RAW_HEADER]: RAW_SECRET } });
+          if (inner.statusCode !== 200) break;
+          const refetched = ((JSON.parse(inner.body) as Params)[listKey] as Params[] | undefined ?? []).slice(0, max - kept.length);
+          if (refetched.length === 0) {
+            token = null;
+            break;
+          }
+          kept.push(...refetched.filter((x) => readable(idOf(x))));
+          token = createPageToken(parseStartOffset(token) + refetched.length);
+        }
+        body[listKey] = kept;
+        if (token === null) delete body.next_page_token;
+        else body.next_page_token = token;
+        if (kept.length === 0) delete body[listKey];
         return JSON.stringify(body);
+      };
+      if (rpcKey === 'POST experiments/search' || rpcKey === 'GET experiments/search') {
+        return refill('experiments', 'experiment', (e) => String(e.experiment_id), 1000, `${prefix}/api/2.0/mlflow/experiments/search`);
       }
       if (rpcKey === 'GET registered-models/search' || rpcKey === 'POST registered-models/search') {
-        const body = JSON.parse(payload) as { registered_models?: { name: string }[] };
-        if (!body.registered_models) return payload;
-        const readable = await this.readerOf(req, 'registered_model');
-        body.registered_models = body.registered_models.filter((m) => readable(m.name));
-        return JSON.stringify(body);
+        return refill('registered_models', 'registered_model', (m) => String(m.name), 100, `${prefix}/api/2.0/mlflow/registered-models/search`);
       }
       if (rpcKey === 'GET model-versions/search' || rpcKey === 'POST model-versions/search') {
         const body = JSON.parse(payload) as { model_versions?: { name: string }[] };
