@@ -17,7 +17,7 @@ import { CredentialsFile } from '../credentials-file.js';
 import { hashPasswordWerkzeug, isPasswordHash, verifyPassword } from '../secrets.js';
 import { readBasicAuthConfig, type BasicAuthConfig } from './config.js';
 import { allows, isPermissionName, type Capability, type PermissionName } from './permissions.js';
-import { AuthStore, type AuthUser, type ResourceKind } from './store.js';
+import { AuthStore, foldGrants, type AuthUser, type ResourceKind, type Role, type RoleGrant } from './store.js';
 
 export { readBasicAuthConfig } from './config.js';
 
@@ -92,7 +92,18 @@ export class BasicAuthApp {
     const user = await this.user(req);
     if (user?.isAdmin) return 'MANAGE';
     if (!user) return this.config.defaultPermission;
-    return (await this.store.permission(kind, key, user.id)) ?? this.config.defaultPermission;
+    return (
+      (await this.store.permission(kind, key, user.id)) ??
+      foldGrants(await this.roleGrants(req, user), kind, key) ??
+      this.config.defaultPermission
+    );
+  }
+
+  /** The grants of the user's roles, read once per request. */
+  private async roleGrants(req: FastifyRequest, user: AuthUser): Promise<RoleGrant[]> {
+    const cache = req as FastifyRequest & { authRoleGrants?: RoleGrant[] };
+    cache.authRoleGrants ??= await this.store.userRoleGrants(user.id);
+    return cache.authRoleGrants;
   }
 
   private async can(req: FastifyRequest, kind: ResourceKind, key: string | null, capability: Capability): Promise<boolean> {
@@ -105,11 +116,9 @@ export class BasicAuthApp {
     const user = await this.user(req);
     if (user?.isAdmin) return () => true;
     const explicit = user ? await this.store.permissions(kind, user.id) : new Map<string, PermissionName>();
-    const fallback = allows(this.config.defaultPermission, 'read');
-    return (key) => {
-      const p = explicit.get(key);
-      return p ? allows(p, 'read') : fallback;
-    };
+    const grants = user ? await this.roleGrants(req, user) : [];
+    const fallback = this.config.defaultPermission;
+    return (key) => allows(explicit.get(key) ?? foldGrants(grants, kind, key) ?? fallback, 'read');
   }
 
   register(app: FastifyInstance, tracking: SqlEngine, auth: Authenticator | null): void {
@@ -256,6 +265,19 @@ export class BasicAuthApp {
       'POST users/permissions/revoke': manageResource,
       'GET users/permissions/get': selfOrAdmin,
       'GET users/permissions/list': admin,
+      'POST roles/create': admin,
+      'GET roles/get': admin,
+      'GET roles/list': admin,
+      'PATCH roles/update': admin,
+      'DELETE roles/delete': admin,
+      'POST roles/permissions/add': admin,
+      'DELETE roles/permissions/remove': admin,
+      'GET roles/permissions/list': admin,
+      'PATCH roles/permissions/update': admin,
+      'POST roles/assign': admin,
+      'DELETE roles/unassign': admin,
+      'GET users/roles/list': selfOrAdmin,
+      'GET roles/users/list': admin,
       'POST experiments/permissions/create': expId('manage'),
       'GET experiments/permissions/get': expId('manage'),
       'PATCH experiments/permissions/update': expId('manage'),
@@ -591,7 +613,9 @@ export class BasicAuthApp {
       const user = await this.store.getUser(need(p, 'username'));
       const permission: PermissionName = user.isAdmin
         ? 'MANAGE'
-        : ((await this.store.permission(kind, need(p, 'resource_id'), user.id)) ?? this.config.defaultPermission);
+        : ((await this.store.permission(kind, need(p, 'resource_id'), user.id)) ??
+          foldGrants(await this.store.userRoleGrants(user.id), kind, need(p, 'resource_id')) ??
+          this.config.defaultPermission);
       return { allowed: allows(permission, 'use'), permission };
     });
     route('GET', 'users/permissions/list', v3, async (_req, p) => {
@@ -602,6 +626,68 @@ export class BasicAuthApp {
       }
       return { is_admin: user.isAdmin, permissions: rows };
     });
+    // MLflow 3.x roles (admin only here: Minflow has no workspace admins).
+    const roleJson = async (r: Role) => ({
+      id: r.id,
+      name: r.name,
+      workspace: r.workspace,
+      description: r.description,
+      permissions: (await this.store.roleGrants(r.id)).map(grantJson),
+    });
+    const grantJson = (g: RoleGrant) => ({ id: g.id, role_id: g.roleId, resource_type: g.resourceType, resource_pattern: g.resourcePattern, permission: g.permission });
+    const assignmentJson = (a: { id: number; userId: number; roleId: number }) => ({ id: a.id, user_id: a.userId, role_id: a.roleId });
+    const int = (p: Params, name: string): number => {
+      const n = Number(need(p, name));
+      if (!Number.isSafeInteger(n)) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${String(p[name])}' for parameter '${name}': an integer is required.`);
+      return n;
+    };
+    route('POST', 'roles/create', v3, async (_req, p) => {
+      const name = typeof p.name === 'string' ? p.name.trim() : '';
+      if (!name) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Role name cannot be empty.');
+      const workspace = typeof p.workspace === 'string' ? p.workspace.trim() : '';
+      if (!workspace) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Workspace cannot be empty.');
+      if (p.description !== undefined && p.description !== null && typeof p.description !== 'string') {
+        throw new MlflowError('INVALID_PARAMETER_VALUE', 'Role description must be a string or null.');
+      }
+      return { role: await roleJson(await this.store.createRole(name, workspace, (p.description as string | null | undefined) ?? null)) };
+    });
+    route('GET', 'roles/get', v3, async (_req, p) => ({ role: await roleJson(await this.store.getRole(int(p, 'role_id'))) }));
+    route('GET', 'roles/list', v3, async (req) => {
+      const w = (req.query as Params | undefined)?.workspace;
+      const workspaces = w === undefined ? null : (Array.isArray(w) ? w : [w]).map(String);
+      return { roles: await Promise.all((await this.store.listRoles(workspaces)).map(roleJson)) };
+    });
+    route('PATCH', 'roles/update', v3, async (_req, p) => ({
+      role: await roleJson(
+        await this.store.updateRole(int(p, 'role_id'), {
+          name: typeof p.name === 'string' ? p.name : undefined,
+          description: typeof p.description === 'string' ? p.description : undefined,
+        }),
+      ),
+    }));
+    route('DELETE', 'roles/delete', v3, async (_req, p) => {
+      await this.store.deleteRole(int(p, 'role_id'));
+      return {};
+    });
+    route('POST', 'roles/permissions/add', v3, async (_req, p) => ({
+      role_permission: grantJson(await this.store.addRoleGrant(int(p, 'role_id'), need(p, 'resource_type'), need(p, 'resource_pattern'), need(p, 'permission'))),
+    }));
+    route('DELETE', 'roles/permissions/remove', v3, async (_req, p) => {
+      await this.store.removeRoleGrant(int(p, 'role_permission_id'));
+      return {};
+    });
+    route('GET', 'roles/permissions/list', v3, async (_req, p) => ({ role_permissions: (await this.store.roleGrants((await this.store.getRole(int(p, 'role_id'))).id)).map(grantJson) }));
+    route('PATCH', 'roles/permissions/update', v3, async (_req, p) => ({
+      role_permission: grantJson(await this.store.updateRoleGrant(int(p, 'role_permission_id'), need(p, 'permission'))),
+    }));
+    route('POST', 'roles/assign', v3, async (_req, p) => ({ assignment: assignmentJson(await this.store.assignRole(need(p, 'username'), int(p, 'role_id'))) }));
+    route('DELETE', 'roles/unassign', v3, async (_req, p) => {
+      await this.store.unassignRole(need(p, 'username'), int(p, 'role_id'));
+      return {};
+    });
+    route('GET', 'users/roles/list', v3, async (_req, p) => ({ roles: await Promise.all((await this.store.userRoles(need(p, 'username'))).map(roleJson)) }));
+    route('GET', 'roles/users/list', v3, async (_req, p) => ({ assignments: (await this.store.roleAssignments(int(p, 'role_id'))).map(assignmentJson) }));
+
     // MLflow 2.x's per-resource endpoints, over the same grants.
     for (const [kind, base, key, wrap] of [
       ['experiment', 'experiments', 'experiment_id', 'experiment_permission'],

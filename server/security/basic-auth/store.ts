@@ -30,7 +30,45 @@ const MIGRATIONS: ((pg: boolean) => string[])[] = [
   },
   // Which Minflow users files were imported (once each).
   () => ['CREATE TABLE minflow_auth_imports (source VARCHAR(1024) PRIMARY KEY, imported_at BIGINT NOT NULL)'],
+  // MLflow 3.x roles: named sets of grants (a resource id or '*'), assigned to users.
+  (pg) => {
+    const id = pg ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+    return [
+      `CREATE TABLE roles (id ${id}, name VARCHAR(255) NOT NULL, workspace VARCHAR(255) NOT NULL, description VARCHAR(1024), CONSTRAINT unique_workspace_role_name UNIQUE (workspace, name))`,
+      `CREATE TABLE role_permissions (id ${id}, role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE, resource_type VARCHAR(64) NOT NULL, resource_pattern VARCHAR(255) NOT NULL, permission VARCHAR(32) NOT NULL, CONSTRAINT unique_role_resource UNIQUE (role_id, resource_type, resource_pattern))`,
+      `CREATE TABLE user_role_assignments (id ${id}, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE, CONSTRAINT unique_user_role UNIQUE (user_id, role_id))`,
+    ];
+  },
 ];
+
+export interface Role {
+  id: number;
+  name: string;
+  workspace: string;
+  description: string | null;
+}
+
+export interface RoleGrant {
+  id: number;
+  roleId: number;
+  resourceType: string;
+  resourcePattern: string;
+  permission: string;
+}
+
+const ROLE_PERMISSIONS = ['READ', 'USE', 'EDIT', 'MANAGE', 'DENY'];
+const RANK: Record<string, number> = { NO_PERMISSIONS: 0, READ: 1, USE: 2, EDIT: 3, MANAGE: 4 };
+
+/** Role grants on one resource folded as MLflow folds them: DENY wins, else the highest; null when none applies. */
+export function foldGrants(grants: RoleGrant[], kind: ResourceKind, key: string): PermissionName | null {
+  let best: PermissionName | null = null;
+  for (const g of grants) {
+    if (g.resourceType !== kind || (g.resourcePattern !== '*' && g.resourcePattern !== key)) continue;
+    if (g.permission === 'DENY') return 'NO_PERMISSIONS';
+    if (isPermissionName(g.permission) && (best === null || RANK[g.permission]! > RANK[best]!)) best = g.permission;
+  }
+  return best;
+}
 
 const TABLE: Record<ResourceKind, { table: string; key: string; label: string }> = {
   experiment: { table: 'experiment_permissions', key: 'experiment_id', label: 'Experiment permission' },
@@ -211,6 +249,137 @@ export class AuthStore {
       await this.engine.run('INSERT INTO minflow_auth_imports (source, imported_at) VALUES (?, ?)', [source, Date.now()]);
       return added;
     });
+  }
+
+  // --- roles
+  private static role(r: Record<string, unknown>): Role {
+    return { id: Number(r.id), name: String(r.name), workspace: String(r.workspace), description: r.description === null || r.description === undefined ? null : String(r.description) };
+  }
+
+  private static grant(r: Record<string, unknown>): RoleGrant {
+    return { id: Number(r.id), roleId: Number(r.role_id), resourceType: String(r.resource_type), resourcePattern: String(r.resource_pattern), permission: String(r.permission) };
+  }
+
+  async createRole(name: string, workspace: string, description: string | null): Promise<Role> {
+    try {
+      await this.engine.run('INSERT INTO roles (name, workspace, description) VALUES (?, ?, ?)', [name, workspace, description]);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Role '${name}' already exists in workspace '${workspace}'.`);
+      throw e;
+    }
+    const row = await this.engine.get('SELECT * FROM roles WHERE workspace = ? AND name = ?', [workspace, name]);
+    return AuthStore.role(row!);
+  }
+
+  async getRole(id: number): Promise<Role> {
+    const row = await this.engine.get('SELECT * FROM roles WHERE id = ?', [id]);
+    if (!row) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Role with id=${id} not found`);
+    return AuthStore.role(row);
+  }
+
+  async listRoles(workspaces: string[] | null): Promise<Role[]> {
+    const rows = workspaces && workspaces.length > 0
+      ? await this.engine.all(`SELECT * FROM roles WHERE workspace IN (${workspaces.map(() => '?').join(', ')}) ORDER BY id`, workspaces)
+      : await this.engine.all('SELECT * FROM roles ORDER BY id');
+    return rows.map((r) => AuthStore.role(r));
+  }
+
+  async updateRole(id: number, change: { name?: string; description?: string }): Promise<Role> {
+    await this.getRole(id);
+    if (change.name !== undefined) await this.engine.run('UPDATE roles SET name = ? WHERE id = ?', [change.name, id]);
+    if (change.description !== undefined) await this.engine.run('UPDATE roles SET description = ? WHERE id = ?', [change.description, id]);
+    return this.getRole(id);
+  }
+
+  async deleteRole(id: number): Promise<void> {
+    await this.getRole(id);
+    await this.engine.transaction(async () => {
+      await this.engine.run('DELETE FROM role_permissions WHERE role_id = ?', [id]);
+      await this.engine.run('DELETE FROM user_role_assignments WHERE role_id = ?', [id]);
+      await this.engine.run('DELETE FROM roles WHERE id = ?', [id]);
+    });
+  }
+
+  async addRoleGrant(roleId: number, resourceType: string, pattern: string, permission: string): Promise<RoleGrant> {
+    await this.getRole(roleId);
+    if (resourceType !== 'experiment' && resourceType !== 'registered_model') {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', `Unsupported resource_type '${resourceType}'. Minflow supports experiment and registered_model.`);
+    }
+    if (!ROLE_PERMISSIONS.includes(permission)) {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid permission '${permission}'. Valid permissions are: ${ROLE_PERMISSIONS.join(', ')}`);
+    }
+    try {
+      await this.engine.run('INSERT INTO role_permissions (role_id, resource_type, resource_pattern, permission) VALUES (?, ?, ?, ?)', [roleId, resourceType, pattern, permission]);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Permission for role_id=${roleId} on resource_type=${resourceType}, resource_pattern=${pattern} already exists.`);
+      throw e;
+    }
+    const row = await this.engine.get('SELECT * FROM role_permissions WHERE role_id = ? AND resource_type = ? AND resource_pattern = ?', [roleId, resourceType, pattern]);
+    return AuthStore.grant(row!);
+  }
+
+  async getRoleGrant(id: number): Promise<RoleGrant> {
+    const row = await this.engine.get('SELECT * FROM role_permissions WHERE id = ?', [id]);
+    if (!row) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Role permission with id=${id} not found`);
+    return AuthStore.grant(row);
+  }
+
+  async updateRoleGrant(id: number, permission: string): Promise<RoleGrant> {
+    await this.getRoleGrant(id);
+    if (!ROLE_PERMISSIONS.includes(permission)) {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid permission '${permission}'. Valid permissions are: ${ROLE_PERMISSIONS.join(', ')}`);
+    }
+    await this.engine.run('UPDATE role_permissions SET permission = ? WHERE id = ?', [permission, id]);
+    return this.getRoleGrant(id);
+  }
+
+  async removeRoleGrant(id: number): Promise<void> {
+    await this.getRoleGrant(id);
+    await this.engine.run('DELETE FROM role_permissions WHERE id = ?', [id]);
+  }
+
+  async roleGrants(roleId: number): Promise<RoleGrant[]> {
+    return (await this.engine.all('SELECT * FROM role_permissions WHERE role_id = ? ORDER BY id', [roleId])).map((r) => AuthStore.grant(r));
+  }
+
+  /** Every grant of every role assigned to a user. */
+  async userRoleGrants(userId: number): Promise<RoleGrant[]> {
+    const rows = await this.engine.all(
+      'SELECT p.* FROM role_permissions p JOIN user_role_assignments a ON a.role_id = p.role_id WHERE a.user_id = ? ORDER BY p.id',
+      [userId],
+    );
+    return rows.map((r) => AuthStore.grant(r));
+  }
+
+  async assignRole(username: string, roleId: number): Promise<{ id: number; userId: number; roleId: number }> {
+    const user = await this.getUser(username);
+    await this.getRole(roleId);
+    try {
+      await this.engine.run('INSERT INTO user_role_assignments (user_id, role_id) VALUES (?, ?)', [user.id, roleId]);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `User '${username}' already has role ${roleId}.`);
+      throw e;
+    }
+    const row = await this.engine.get<{ id: number }>('SELECT id FROM user_role_assignments WHERE user_id = ? AND role_id = ?', [user.id, roleId]);
+    return { id: Number(row!.id), userId: user.id, roleId };
+  }
+
+  async unassignRole(username: string, roleId: number): Promise<void> {
+    const user = await this.getUser(username);
+    const r = await this.engine.run('DELETE FROM user_role_assignments WHERE user_id = ? AND role_id = ?', [user.id, roleId]);
+    if (r.changes === 0) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `User '${username}' does not have role ${roleId}.`);
+  }
+
+  async userRoles(username: string): Promise<Role[]> {
+    const user = await this.getUser(username);
+    const rows = await this.engine.all('SELECT r.* FROM roles r JOIN user_role_assignments a ON a.role_id = r.id WHERE a.user_id = ? ORDER BY r.id', [user.id]);
+    return rows.map((r) => AuthStore.role(r));
+  }
+
+  async roleAssignments(roleId: number): Promise<{ id: number; userId: number; roleId: number }[]> {
+    await this.getRole(roleId);
+    const rows = await this.engine.all<{ id: number; user_id: number }>('SELECT id, user_id FROM user_role_assignments WHERE role_id = ? ORDER BY id', [roleId]);
+    return rows.map((r) => ({ id: Number(r.id), userId: Number(r.user_id), roleId }));
   }
 
   /** A registered model renamed or deleted: its grants follow (MLflow does the same). */

@@ -151,10 +151,37 @@ attempt("reader", "graphql sees experiment",
         lambda j: ((j.get("data") or {}).get("mlflowGetExperiment") or {}).get("experiment", {}).get("name") == "team-exp",
         lambda: raw("reader", "POST", "/graphql", json=q).json())
 
+# --- roles (3.x): a role's grants apply to the users it is assigned to; DENY wins
+c = login(ADMIN, ADMIN_PW)
+auth = get_app_client("basic-auth", tracking_uri=URI)
+auth.create_user("roleuser", "roleuser-pass-1")
+PW["roleuser"] = "roleuser-pass-1"
+role = auth.create_role("default", "team-editors", description="edits team-exp")
+grant = auth.add_role_permission(role.id, "experiment", exp, "EDIT")
+attempt("admin", "list_role_permissions", lambda ps: [p.permission for p in ps] == ["EDIT"], lambda: auth.list_role_permissions(role.id))
+auth.assign_role("roleuser", role.id)
+attempt("admin", "list_user_roles", lambda rs: [r.name for r in rs] == ["team-editors"], lambda: auth.list_user_roles("roleuser"))
+r = login("roleuser", PW["roleuser"])
+attempt("roleuser", "log_metric through its role's EDIT", "ok", lambda: r.log_metric(rid, "loss", 0.2))
+attempt("roleuser", "delete_run (EDIT is not MANAGE)", "denied", lambda: r.delete_run(rid))
+login(ADMIN, ADMIN_PW)
+auth.update_role_permission(grant.id, "DENY")
+r = login("roleuser", PW["roleuser"])
+attempt("roleuser", "get_run under DENY", "denied", lambda: r.get_run(rid))
+attempt("roleuser", "search hides it under DENY", lambda out: not out, lambda: in_search(r))
+attempt("roleuser", "create_role (admin only)", "denied", lambda: get_app_client("basic-auth", tracking_uri=URI).create_role("default", "mine"))
+login(ADMIN, ADMIN_PW)
+auth.unassign_role("roleuser", role.id)
+r = login("roleuser", PW["roleuser"])
+attempt("roleuser", "get_run after unassign (default READ)", "ok", lambda: r.get_run(rid))
+attempt("roleuser", "log_metric after unassign", "denied", lambda: r.log_metric(rid, "loss", 0.1))
+login(ADMIN, ADMIN_PW)
+attempt("admin", "delete_role", "ok", lambda: auth.delete_role(role.id))
+
 # --- admin
 c = login(ADMIN, ADMIN_PW)
 attempt("admin", "delete_run", "ok", lambda: c.delete_run(rid))
-attempt("admin", "users/list", lambda r: r.status_code == 200 and len(r.json()["users"]) == 5, lambda: raw(ADMIN, "GET", "/api/2.0/mlflow/users/list"))
+attempt("admin", "users/list", lambda r: r.status_code == 200 and len(r.json()["users"]) == 6, lambda: raw(ADMIN, "GET", "/api/2.0/mlflow/users/list"))
 attempt("admin", "delete_user", "ok", lambda: get_app_client("basic-auth", tracking_uri=URI).delete_user("manager"))
 attempt("admin", "delete_experiment", "ok", lambda: c.delete_experiment(exp))
 attempt("anonymous", "401", lambda r: r.status_code == 401, lambda: requests.get(URI + "/api/2.0/mlflow/experiments/search", timeout=30))
