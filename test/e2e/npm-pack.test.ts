@@ -78,7 +78,10 @@ afterAll(async () => {
 describe('the npm package', () => {
   it('holds the built code, the migrations, package.json and the README — no sources, tests or source maps', () => {
     expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/cli.js', 'dist/server/reads/worker.js', 'dist/trainer/models/forest-worker.js', 'migrations/meta/_journal.json']));
-    expect(packed.filter((f) => f.endsWith('.sql'))).toEqual(fs.readdirSync(path.join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).map((f) => `migrations/${f}`));
+    // Every migration, nested folders included (migrations/mlflow/ holds MLflow's schema, which the server applies).
+    const sqlFiles = (fs.readdirSync(path.join(ROOT, 'migrations'), { recursive: true }) as string[]).filter((f) => f.endsWith('.sql'));
+    expect([...packed.filter((f) => f.endsWith('.sql'))].sort()).toEqual(sqlFiles.map((f) => `migrations/${f.split(path.sep).join('/')}`).sort());
+    expect(packed).toEqual(expect.arrayContaining(['migrations/mlflow/sqlite-dc11669786a5.sql', 'migrations/mlflow/postgres-dc11669786a5.sql']));
     for (const f of packed) expect(f).toMatch(/^(dist\/.*\.js|migrations\/.*|package\.json|README\.md)$/);
     const installed = path.join(app, 'node_modules', 'minflow');
     expect(fs.realpathSync(installed).startsWith(app)).toBe(true); // a copy, not a link to this checkout
