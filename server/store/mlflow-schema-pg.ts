@@ -3,7 +3,6 @@
 // starting replica takes, so replicas started together on an empty database create it exactly once.
 import fs from 'node:fs';
 import pg from 'pg';
-import { MIGRATION_LOCK_KEY } from './engine/pg-migrate.js';
 import {
   MINFLOW_SCHEMA_TABLE,
   MINFLOW_SCHEMA_VERSION,
@@ -19,6 +18,9 @@ import {
   refuseUnknown,
   refuseWorkspaces,
 } from './mlflow-schema.js';
+
+/** pg_advisory_lock key every starting replica takes around the schema: 'MINFLOWM' read as a big-endian int64. */
+const MIGRATION_LOCK_KEY = '5569068478055274317';
 
 export type PostgresOutcome = 'created' | 'opened' | 'added';
 

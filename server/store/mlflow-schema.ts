@@ -61,7 +61,7 @@ export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
  * rows up by name, so those get name-led indexes; the rest serve Minflow's search and history reads.
  */
 export function additionsSql(engine: 'sqlite' | 'postgres'): string[] {
-  const valueKey = (col: string) => (engine === 'postgres' ? `left(${col}, 200)` : col); // btree entry limit (schema-pg.ts)
+  const valueKey = (col: string) => (engine === 'postgres' ? `left(${col}, 200)` : col); // a PostgreSQL btree entry holds at most ~2.7 kB; tag values may be longer
   const statements = [
     'CREATE INDEX IF NOT EXISTS minflow_experiments_name ON experiments (name)',
     'CREATE INDEX IF NOT EXISTS minflow_experiments_last_update_time ON experiments (last_update_time)',

@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../server/store/db.js';
-import { openEngine, postgresMigrationsFolder } from '../../server/store/engine/open.js';
-import { migratePostgres } from '../../server/store/engine/pg-migrate.js';
+import { openEngine } from '../../server/store/engine/open.js';
 import { preparePostgresSchema } from '../../server/store/mlflow-schema-pg.js';
 import { MINFLOW_SCHEMA_TABLE, MINFLOW_SCHEMA_VERSION, MLFLOW_HEAD, SEED_SQL, mlflowDdlFile } from '../../server/store/mlflow-schema.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -108,9 +107,10 @@ describe('opening PostgreSQL: the schema prepared once, under the advisory lock'
     await expect(openEngine(db2.uri)).rejects.toThrow(/neither empty nor an MLflow or Minflow database/);
     expect(await fingerprint(db2.uri)).toBe(before);
 
-    // A database from a development build that migrated with drizzle-kit's PostgreSQL schema.
+    // A database from a development build that migrated with drizzle-kit's PostgreSQL schema (its
+    // bookkeeping table beside tracking tables; that schema never shipped and its files are gone).
     const db3 = await fresh();
-    await migratePostgres({ connectionString: db3.uri }, postgresMigrationsFolder());
+    await query(db3.uri, 'CREATE TABLE __drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint); CREATE TABLE experiments (experiment_id bigint PRIMARY KEY)');
     before = await fingerprint(db3.uri);
     await expect(openEngine(db3.uri)).rejects.toThrow(/development build of Minflow/);
     expect(await fingerprint(db3.uri)).toBe(before);

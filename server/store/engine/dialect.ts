@@ -11,7 +11,7 @@ export interface Dialect {
   jsonValues(cast?: 'integer'): string;
   /**
    * An ORDER BY key for a table's insertion order, which an upsert keeps: SQLite's rowid; on PostgreSQL
-   * the row_seq identity column of those tables (schema-pg.ts), since ctid moves on every UPDATE.
+   * the row_seq identity column Minflow adds to those tables (mlflow-schema.ts additions), since ctid moves on every UPDATE.
    */
   rowOrder(alias: string): string;
   /**

@@ -2,7 +2,6 @@
 // openDatabase (connection, pragmas, schema) under a SqliteEngine. PostgreSQL: parse the URI, settle
 // TLS, prepare MLflow's schema under the advisory lock (mlflow-schema-pg.ts), then the pool. The
 // PostgreSQL modules are loaded only for a PostgreSQL URI, so an SQLite server never loads the driver.
-import path from 'node:path';
 import { sqlitePathFromUri } from '../../config.js';
 import { openDatabase, packageRoot } from '../db.js';
 import { isPostgresUri } from './pg-uri.js';
@@ -23,14 +22,6 @@ export interface OpenedEngine {
   kind: 'sqlite' | 'postgres';
   /** The SQLite file (':memory:' for an in-memory database); undefined on PostgreSQL. */
   sqliteFile?: string;
-}
-
-/**
- * migrations/postgres of the installed package: drizzle-kit's PostgreSQL schema (schema-pg.ts), which
- * openEngine no longer applies (the development databases it made are recognised and refused).
- */
-export function postgresMigrationsFolder(): string {
-  return path.join(packageRoot(), 'migrations', 'postgres');
 }
 
 export async function openEngine(backendStoreUri: string, options: OpenEngineOptions = {}): Promise<OpenedEngine> {
