@@ -9,13 +9,12 @@
 // the bytes differ or the RSS grows by 64 MiB or more (the server must stream, never buffer a whole body).
 // Not part of CI: it moves a gigabyte three times.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, VENV_PYTHON, tempDir, venvPython } from '../test/helpers/paths.js';
 import { startServer } from '../test/helpers/server-process.js';
+import { sha256File, vmRssKiB, writeRandomFile } from './lib/files.js';
 
-const MiB = 1024 * 1024;
 const RSS_LIMIT_MIB = 64;
 const SAMPLE_MS = 50;
 
@@ -32,38 +31,6 @@ function parseArgs(argv: string[]): { sizeMb: number } {
   }
   if (!Number.isInteger(sizeMb) || sizeMb <= 0) throw new Error('--size-mb must be a positive integer');
   return { sizeMb };
-}
-
-/** Writes sizeMb MiB of distinct pseudo-random blocks; returns the SHA-256 computed while writing. */
-function generate(file: string, sizeMb: number): string {
-  const hash = createHash('sha256');
-  const block = randomBytes(MiB);
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let i = 0; i < sizeMb; i++) {
-      block.writeBigUInt64BE(BigInt(i), 0); // every block differs, so a reordered chunk changes the hash
-      hash.update(block);
-      fs.writeSync(fd, block);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-function vmRssKiB(pid: number): number | null {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
 }
 
 interface Done {
@@ -116,7 +83,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(downloadDir);
 
   console.log(`generating ${sizeMb} MiB in ${file} ...`);
-  const sourceHash = generate(file, sizeMb);
+  const sourceHash = writeRandomFile(file, sizeMb);
 
   const server = await startServer();
   const pid = server.child.pid!;

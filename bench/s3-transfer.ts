@@ -11,7 +11,7 @@
 // more. A download's growth is mostly socket buffers awaiting GC: V8 collects external memory once
 // ~64 MiB of it has accumulated, so any Node HTTP stream shows up to that much (a buffered 1 GiB body
 // would show 1024). Not part of CI: it moves gigabytes.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { presignS3Url } from '../server/artifacts/s3-presign.js';
 import { tempDir } from '../test/helpers/paths.js';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweedfs.js';
 import { startServer } from '../test/helpers/server-process.js';
+import { vmRssKiB, writeRandomFile } from './lib/files.js';
 
 const MiB = 1024 * 1024;
 const UPLOAD_RSS_LIMIT_MIB = 64;
@@ -51,31 +52,6 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(out.sizeMb) || out.sizeMb <= 0) throw new Error('--size-mb must be a positive integer');
   if (!Number.isInteger(out.rounds) || out.rounds <= 0) throw new Error('--rounds must be a positive integer');
   return out;
-}
-
-function generate(file: string, sizeMb: number): string {
-  const hash = createHash('sha256');
-  const block = randomBytes(MiB);
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let i = 0; i < sizeMb; i++) {
-      block.writeUInt32BE(i, 0);
-      hash.update(block);
-      fs.writeSync(fd, block);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
-function vmRssKiB(pid: number): number | null {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Peak RSS of `pid` while `work` runs, in MiB. */
@@ -157,7 +133,7 @@ async function main(): Promise<number> {
   const file = path.join(work, 'payload.bin');
   const bytes = args.sizeMb * MiB;
   console.log(`generating ${args.sizeMb} MiB in ${file} ...`);
-  const sourceHash = generate(file, args.sizeMb);
+  const sourceHash = writeRandomFile(file, args.sizeMb);
   const sw = await startSeaweed({ bucket: 'minflow-bench' });
   const failures: string[] = [];
   const rounds: { direct: Transfer; proxy: Transfer; upGrowthMiB: number; downGrowthMiB: number; restingMiB: number }[] = [];

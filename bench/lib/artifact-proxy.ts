@@ -8,6 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import type { RunningServer } from './servers.js';
+import { sha256File } from './files.js';
 
 const MiB = 1024 * 1024;
 const ARTIFACT_PATH = 'bench/w9/big.bin';
@@ -34,12 +35,6 @@ export function makeSourceFile(dir: string, mib: number): SourceFile {
     fs.closeSync(fd);
   }
   return { file, bytes: mib * MiB, sha256: hash.digest('hex') };
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export interface ArtifactWorkload {

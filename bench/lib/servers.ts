@@ -8,6 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { signalGroup, stopGroup } from './process-group.js';
+import { vmRssKiB } from './files.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -177,15 +178,6 @@ function logTail(file: string, lines = 15): string {
   }
 }
 
-function vmRssKiB(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** The pid and all its descendants, from the ppid field of /proc/<pid>/stat. */
 function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
@@ -243,7 +235,7 @@ export class RssSampler {
       this.listedAt = performance.now();
     }
     let kib = 0;
-    for (const pid of this.members) kib += vmRssKiB(pid);
+    for (const pid of this.members) kib += vmRssKiB(pid) ?? 0;
     this.lastKiB = kib;
     if (kib > this.peakKiB) this.peakKiB = kib;
     return kib / 1024;
