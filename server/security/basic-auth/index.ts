@@ -14,10 +14,12 @@ import type { SqlEngine } from '../../store/engine/types.js';
 import { createPageToken, parseStartOffset } from '../../search/page-token.js';
 import type { Authenticator } from '../auth.js';
 import { CredentialsFile } from '../credentials-file.js';
-import { hashPasswordWerkzeug, isPasswordHash, verifyPassword } from '../secrets.js';
+import { hashPasswordWerkzeug, isPasswordHash } from '../secrets.js';
+import { authApiRoutes } from './api.js';
+import { filterGraphqlPayload, graphqlRunIds } from './graphql.js';
 import { readBasicAuthConfig, type BasicAuthConfig } from './config.js';
 import { allows, isPermissionName, type Capability, type PermissionName } from './permissions.js';
-import { AuthStore, foldGrants, type AuthUser, type ResourceKind, type Role, type RoleGrant } from './store.js';
+import { AuthStore, foldGrants, type AuthUser, type ResourceKind, type RoleGrant } from './store.js';
 
 export { readBasicAuthConfig } from './config.js';
 
@@ -31,7 +33,6 @@ declare module 'fastify' {
 type Params = Record<string, unknown>;
 type Check = (req: FastifyRequest, reply: FastifyReply, p: Params) => Promise<boolean | 'answered'>;
 
-const MIN_PASSWORD = 1;
 /** Marks the server's own re-fetches of a search page (refill below): unfiltered, never from a client. */
 const RAW_HEADER = 'x-minflow-basic-auth-refill';
 const RAW_SECRET = randomBytes(24).toString('hex');
@@ -452,263 +453,22 @@ export class BasicAuthApp {
         return JSON.stringify(body);
       }
       const route = req.routeOptions.url ?? '';
-      if (/\/graphql$/.test(route)) return this.filterGraphql(req, payload, experimentOfRun);
+      if (/\/graphql$/.test(route)) {
+        const readers = async () => ({ readExp: await this.readerOf(req, 'experiment'), readModel: await this.readerOf(req, 'registered_model') });
+        return filterGraphqlPayload(payload, readers, experimentOfRun);
+      }
       return payload;
     });
 
-    this.routes(app, prefix);
+    authApiRoutes(app, prefix, {
+      store: this.store,
+      defaultPermission: this.config.defaultPermission,
+      scrypt: () => this.scrypt(),
+      forgetVerified: () => this.auth?.forget(),
+    });
   }
 
   /** Every object in GraphQL data that names an experiment (experimentId) or run (runId) the user may not read becomes null. */
-  private async filterGraphql(req: FastifyRequest, payload: string, experimentOfRun: (id: string) => Promise<string | null>): Promise<string> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      return payload;
-    }
-    if (Array.isArray(parsed)) {
-      const parts = await Promise.all(parsed.map((x) => this.filterGraphql(req, JSON.stringify(x), experimentOfRun)));
-      return `[${parts.join(',')}]`;
-    }
-    const body = parsed as { data?: unknown };
-    if (!body || !body.data) return payload;
-    const readExp = await this.readerOf(req, 'experiment');
-    const readModel = await this.readerOf(req, 'registered_model');
-    const runs = new Map<string, string | null>();
-    const hidden = async (o: Record<string, unknown>): Promise<boolean> => {
-      const own = o.experimentId ?? (o.info as Record<string, unknown> | undefined)?.experimentId;
-      if (typeof own === 'string' && !readExp(own)) return true;
-      const runId = o.runId ?? o.runUuid;
-      if (typeof runId === 'string') {
-        if (!runs.has(runId)) runs.set(runId, await experimentOfRun(runId));
-        const e = runs.get(runId);
-        if (e !== null && e !== undefined && !readExp(e)) return true;
-      }
-      if (typeof o.name === 'string' && ('version' in o || 'latestVersions' in o) && !readModel(o.name)) return true;
-      return false;
-    };
-    const walk = async (v: unknown): Promise<unknown> => {
-      if (Array.isArray(v)) {
-        const out: unknown[] = [];
-        for (const x of v) {
-          const y = await walk(x);
-          if (y !== null || x === null) out.push(y);
-        }
-        return out;
-      }
-      if (v && typeof v === 'object') {
-        const o = v as Record<string, unknown>;
-        if (await hidden(o)) return null;
-        for (const k of Object.keys(o)) o[k] = await walk(o[k]);
-        return o;
-      }
-      return v;
-    };
-    body.data = await walk(body.data);
-    return JSON.stringify(body);
-  }
-
-  private routes(app: FastifyInstance, prefix: string): void {
-    const route = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, versions: string[], handler: (req: FastifyRequest, p: Params) => Promise<unknown>) => {
-      for (const v of versions) {
-        for (const base of ['/api', '/ajax-api']) {
-          app.route({
-            method,
-            url: `${prefix}${base}/${v}/mlflow/${path}`,
-            handler: async (req, reply) => {
-              const p: Params = { ...((req.query ?? {}) as Params) };
-              let body: unknown = req.body;
-              if (Buffer.isBuffer(body)) body = body.toString('utf8');
-              if (typeof body === 'string' && body.trim() !== '') {
-                try {
-                  Object.assign(p, JSON.parse(body) as Params);
-                } catch {
-                  throw new MlflowError('INVALID_PARAMETER_VALUE', 'The request body is not valid JSON');
-                }
-              } else if (body && typeof body === 'object') Object.assign(p, body as Params);
-              const out = await handler(req, p);
-              return reply.type('application/json').send(JSON.stringify(out ?? {}));
-            },
-          });
-        }
-      }
-    };
-    const need = (p: Params, name: string): string => {
-      const v = p[name];
-      if (typeof v === 'string' && v !== '') return v;
-      if (typeof v === 'number') return String(v);
-      throw new MlflowError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${name}'.`);
-    };
-    const userJson = (u: AuthUser) => ({ id: u.id, username: u.username, is_admin: u.isAdmin });
-    const kindOf = (p: Params): ResourceKind => {
-      const t = need(p, 'resource_type');
-      if (t !== 'experiment' && t !== 'registered_model') {
-        throw new MlflowError('INVALID_PARAMETER_VALUE', `Unsupported resource_type '${t}'. Minflow supports experiment and registered_model.`);
-      }
-      return t;
-    };
-    const v2 = ['2.0'];
-    const v3 = ['3.0'];
-
-    route('POST', 'users/create', v2, async (_req, p) => {
-      const username = typeof p.username === 'string' ? p.username : '';
-      const password = typeof p.password === 'string' ? p.password : '';
-      if (!username || password.length < MIN_PASSWORD) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Username and password cannot be empty.');
-      return { user: userJson(await this.store.createUser(username, await hashPasswordWerkzeug(password, this.scrypt()))) };
-    });
-    route('GET', 'users/get', v2, async (_req, p) => ({ user: userJson(await this.store.getUser(need(p, 'username'))) }));
-    route('GET', 'users/list', v2, async () => ({ users: (await this.store.listUsers()).map((u) => ({ ...userJson(u), roles: [] })) }));
-    route('GET', 'users/current', v2, async (req) => ({ user: userJson(await this.store.getUser(req.authUser ?? '')), is_basic_auth: true }));
-    route('GET', 'users/current/permissions', v3, async (req: FastifyRequest) => {
-      const user = await this.store.getUser(req.authUser ?? '');
-      const rows = [];
-      for (const kind of ['experiment', 'registered_model'] as const) {
-        for (const [key, permission] of await this.store.permissions(kind, user.id)) rows.push({ resource_type: kind, resource_id: key, permission });
-      }
-      return { is_admin: user.isAdmin, permissions: rows };
-    });
-    route('PATCH', 'users/update-password', v2, async (req, p) => {
-      const username = need(p, 'username');
-      const password = need(p, 'password');
-      if (username === req.authUser) {
-        const current = p.current_password;
-        if (typeof current !== 'string' || current === '') {
-          throw new MlflowError('INVALID_PARAMETER_VALUE', 'Current password is required when changing your own password.');
-        }
-        if (!(await verifyPassword(current, (await this.store.getUser(username)).passwordHash, this.scrypt()))) {
-          throw new MlflowError('INVALID_PARAMETER_VALUE', 'Current password does not match.');
-        }
-        if (password === current) throw new MlflowError('INVALID_PARAMETER_VALUE', 'New password must differ from the current password.');
-      }
-      await this.store.updateUser(username, { passwordHash: await hashPasswordWerkzeug(password, this.scrypt()) });
-      this.auth?.forget();
-      return {};
-    });
-    route('PATCH', 'users/update-admin', v2, async (_req, p) => {
-      const v = p.is_admin;
-      const isAdmin = v === true || v === 'true' || v === 'True' || v === 1 || v === '1';
-      await this.store.updateUser(need(p, 'username'), { isAdmin });
-      return {};
-    });
-    route('DELETE', 'users/delete', v2, async (req, p) => {
-      const username = need(p, 'username');
-      if (username === req.authUser) {
-        throw new MlflowError('BAD_REQUEST', 'Users cannot delete their own account. Ask another admin to delete this user instead.');
-      }
-      await this.store.deleteUser(username);
-      this.auth?.forget();
-      return {};
-    });
-    route('POST', 'users/permissions/grant', v3, async (_req, p) => {
-      await this.store.createPermission(kindOf(p), need(p, 'resource_id'), need(p, 'username'), p.permission);
-      return {};
-    });
-    route('POST', 'users/permissions/revoke', v3, async (_req, p) => {
-      await this.store.deletePermission(kindOf(p), need(p, 'resource_id'), need(p, 'username'));
-      return {};
-    });
-    route('GET', 'users/permissions/get', v3, async (_req, p) => {
-      const kind = kindOf(p);
-      const user = await this.store.getUser(need(p, 'username'));
-      const permission: PermissionName = user.isAdmin
-        ? 'MANAGE'
-        : ((await this.store.permission(kind, need(p, 'resource_id'), user.id)) ??
-          foldGrants(await this.store.userRoleGrants(user.id), kind, need(p, 'resource_id')) ??
-          this.config.defaultPermission);
-      return { allowed: allows(permission, 'use'), permission };
-    });
-    route('GET', 'users/permissions/list', v3, async (_req, p) => {
-      const user = await this.store.getUser(need(p, 'username'));
-      const rows = [];
-      for (const kind of ['experiment', 'registered_model'] as const) {
-        for (const [key, permission] of await this.store.permissions(kind, user.id)) rows.push({ resource_type: kind, resource_id: key, permission });
-      }
-      return { is_admin: user.isAdmin, permissions: rows };
-    });
-    // MLflow 3.x roles (admin only here: Minflow has no workspace admins).
-    const roleJson = async (r: Role) => ({
-      id: r.id,
-      name: r.name,
-      workspace: r.workspace,
-      description: r.description,
-      permissions: (await this.store.roleGrants(r.id)).map(grantJson),
-    });
-    const grantJson = (g: RoleGrant) => ({ id: g.id, role_id: g.roleId, resource_type: g.resourceType, resource_pattern: g.resourcePattern, permission: g.permission });
-    const assignmentJson = (a: { id: number; userId: number; roleId: number }) => ({ id: a.id, user_id: a.userId, role_id: a.roleId });
-    const int = (p: Params, name: string): number => {
-      const n = Number(need(p, name));
-      if (!Number.isSafeInteger(n)) throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid value '${String(p[name])}' for parameter '${name}': an integer is required.`);
-      return n;
-    };
-    route('POST', 'roles/create', v3, async (_req, p) => {
-      const name = typeof p.name === 'string' ? p.name.trim() : '';
-      if (!name) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Role name cannot be empty.');
-      const workspace = typeof p.workspace === 'string' ? p.workspace.trim() : '';
-      if (!workspace) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Workspace cannot be empty.');
-      if (p.description !== undefined && p.description !== null && typeof p.description !== 'string') {
-        throw new MlflowError('INVALID_PARAMETER_VALUE', 'Role description must be a string or null.');
-      }
-      return { role: await roleJson(await this.store.createRole(name, workspace, (p.description as string | null | undefined) ?? null)) };
-    });
-    route('GET', 'roles/get', v3, async (_req, p) => ({ role: await roleJson(await this.store.getRole(int(p, 'role_id'))) }));
-    route('GET', 'roles/list', v3, async (req) => {
-      const w = (req.query as Params | undefined)?.workspace;
-      const workspaces = w === undefined ? null : (Array.isArray(w) ? w : [w]).map(String);
-      return { roles: await Promise.all((await this.store.listRoles(workspaces)).map(roleJson)) };
-    });
-    route('PATCH', 'roles/update', v3, async (_req, p) => ({
-      role: await roleJson(
-        await this.store.updateRole(int(p, 'role_id'), {
-          name: typeof p.name === 'string' ? p.name : undefined,
-          description: typeof p.description === 'string' ? p.description : undefined,
-        }),
-      ),
-    }));
-    route('DELETE', 'roles/delete', v3, async (_req, p) => {
-      await this.store.deleteRole(int(p, 'role_id'));
-      return {};
-    });
-    route('POST', 'roles/permissions/add', v3, async (_req, p) => ({
-      role_permission: grantJson(await this.store.addRoleGrant(int(p, 'role_id'), need(p, 'resource_type'), need(p, 'resource_pattern'), need(p, 'permission'))),
-    }));
-    route('DELETE', 'roles/permissions/remove', v3, async (_req, p) => {
-      await this.store.removeRoleGrant(int(p, 'role_permission_id'));
-      return {};
-    });
-    route('GET', 'roles/permissions/list', v3, async (_req, p) => ({ role_permissions: (await this.store.roleGrants((await this.store.getRole(int(p, 'role_id'))).id)).map(grantJson) }));
-    route('PATCH', 'roles/permissions/update', v3, async (_req, p) => ({
-      role_permission: grantJson(await this.store.updateRoleGrant(int(p, 'role_permission_id'), need(p, 'permission'))),
-    }));
-    route('POST', 'roles/assign', v3, async (_req, p) => ({ assignment: assignmentJson(await this.store.assignRole(need(p, 'username'), int(p, 'role_id'))) }));
-    route('DELETE', 'roles/unassign', v3, async (_req, p) => {
-      await this.store.unassignRole(need(p, 'username'), int(p, 'role_id'));
-      return {};
-    });
-    route('GET', 'users/roles/list', v3, async (_req, p) => ({ roles: await Promise.all((await this.store.userRoles(need(p, 'username'))).map(roleJson)) }));
-    route('GET', 'roles/users/list', v3, async (_req, p) => ({ assignments: (await this.store.roleAssignments(int(p, 'role_id'))).map(assignmentJson) }));
-
-    // MLflow 2.x's per-resource endpoints, over the same grants.
-    for (const [kind, base, key, wrap] of [
-      ['experiment', 'experiments', 'experiment_id', 'experiment_permission'],
-      ['registered_model', 'registered-models', 'name', 'registered_model_permission'],
-    ] as const) {
-      const json = (r: { key: string; userId: number; permission: string }) => ({ [key]: r.key, user_id: r.userId, permission: r.permission });
-      route('POST', `${base}/permissions/create`, v2, async (_req, p) => ({
-        [wrap]: json(await this.store.createPermission(kind, need(p, key), need(p, 'username'), p.permission)),
-      }));
-      route('GET', `${base}/permissions/get`, v2, async (_req, p) => ({ [wrap]: json(await this.store.getPermission(kind, need(p, key), need(p, 'username'))) }));
-      route('PATCH', `${base}/permissions/update`, v2, async (_req, p) => {
-        await this.store.updatePermission(kind, need(p, key), need(p, 'username'), p.permission);
-        return {};
-      });
-      route('DELETE', `${base}/permissions/delete`, v2, async (_req, p) => {
-        await this.store.deletePermission(kind, need(p, key), need(p, 'username'));
-        return {};
-      });
-    }
-  }
-
   private scrypt() {
     const pool = this.auth?.pool;
     return pool ? pool.scrypt.bind(pool) : undefined;
@@ -716,53 +476,3 @@ export class BasicAuthApp {
 }
 
 export { isPermissionName };
-
-const RUN_ARGUMENTS = new Set(['runId', 'runIds', 'runUuid', 'run_id', 'run_ids', 'run_uuid']);
-
-/** The run ids a GraphQL request's arguments name, literal or through variables (graphql-js parses). */
-async function graphqlRunIds(p: Params): Promise<string[]> {
-  if (typeof p.query !== 'string') return [];
-  let variables: unknown = p.variables;
-  if (typeof variables === 'string') {
-    try {
-      variables = JSON.parse(variables);
-    } catch {
-      variables = {};
-    }
-  }
-  const { parse, visit, Kind } = await import('graphql');
-  let doc;
-  try {
-    doc = parse(p.query, { maxTokens: 50_000 });
-  } catch {
-    return []; // the endpoint answers its own GraphQL error
-  }
-  const vars = (variables && typeof variables === 'object' ? variables : {}) as Record<string, unknown>;
-  const out: string[] = [];
-  const collect = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(collect);
-  };
-  // Variables anywhere under a run-named key (input objects passed whole as variables).
-  const walkVars = (v: unknown, key: string | null): void => {
-    if (key !== null && RUN_ARGUMENTS.has(key)) collect(v);
-    if (Array.isArray(v)) v.forEach((x) => walkVars(x, null));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walkVars(x, k);
-  };
-  walkVars(vars, null);
-  type ValueNode = import('graphql').ValueNode;
-  const valueOf = (node: ValueNode): unknown => {
-    if (node.kind === Kind.STRING) return node.value;
-    if (node.kind === Kind.LIST) return node.values.map(valueOf);
-    if (node.kind === Kind.VARIABLE) return vars[node.name.value];
-    return undefined;
-  };
-  const named = (name: string, value: ValueNode) => {
-    if (RUN_ARGUMENTS.has(name)) collect(valueOf(value));
-  };
-  visit(doc, {
-    Argument: (node) => named(node.name.value, node.value),
-    ObjectField: (node) => named(node.name.value, node.value),
-  });
-  return out;
-}
