@@ -78,13 +78,6 @@ export function isQueryingPrompts(filters: readonly FilterClause[]): boolean {
   return (first.comparator === '=' && value === 'true') || (first.comparator === '!=' && value === 'false');
 }
 
-/** compareSql, with the dialect's LIKE escape so `\` is an ordinary character on every engine. */
-function compare(column: Sql, clause: Exclude<FilterClause, { valueType: 'null' }>, dialect: Dialect): Sql {
-  const comparison = compareSql(column, clause);
-  const isLike = clause.comparator === 'LIKE' || clause.comparator === 'ILIKE';
-  return isLike && dialect.likeEscape !== '' && !comparison.text.includes(' ESCAPE ') ? sql`${comparison}${trusted(dialect.likeEscape)}` : comparison;
-}
-
 function whereSql(target: Target, filters: readonly FilterClause[], dialect: Dialect): Sql[] {
   const where: Sql[] = [];
   const prompts = isQueryingPrompts(filters);
@@ -97,11 +90,11 @@ function whereSql(target: Target, filters: readonly FilterClause[], dialect: Dia
       const alias = `t${i}`;
       const from = trusted(`${target.tagTable} ${alias} WHERE ${target.tagJoin(alias)}`);
       where.push(
-        sql`EXISTS (SELECT 1 FROM ${from} AND ${trusted(`${alias}.key`)} = ${clause.key} AND ${compare(trusted(`${alias}.value`), clause, dialect)})`,
+        sql`EXISTS (SELECT 1 FROM ${from} AND ${trusted(`${alias}.key`)} = ${clause.key} AND ${compareSql(trusted(`${alias}.value`), clause, dialect)})`,
       );
       return;
     }
-    where.push(compare(column(target, clause.key), clause, dialect));
+    where.push(compareSql(column(target, clause.key), clause, dialect));
   });
   if (!prompts) {
     // An anti-join on the name: for versions, one prompt-tagged version hides every version of that name.
