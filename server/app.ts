@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { openTrackingStore, type TrackingStore } from './store/index.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { runRoutes } from './routes/runs.js';
+import { promptlabRoutes } from './routes/promptlab.js';
 import { metricRoutes } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { loggedModelRoutes } from './routes/logged-models.js';
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       metricRoutes(api, store);
       loggedModelRoutes(api, store.loggedModels);
       artifactReadRoutes(api, artifactDeps);
+      promptlabRoutes(api, artifactDeps);
       registryRoutes(api, registry);
     },
     { prefix: config.staticPrefix },

@@ -29,6 +29,7 @@ const REQUIRED: Record<string, Need> = {
   'POST experiments/search': 'search',
   'POST experiments/search-datasets': 'search',
   'POST runs/create': 'update',
+  'POST runs/create-promptlab-run': 'update',
   'GET runs/get': 'read',
   'POST runs/delete': 'delete',
   'POST runs/restore': 'delete',

@@ -1,9 +1,10 @@
 // The wire differences MLflow's own live-server suites found (issue 16, items 1–6 and the file-store
-// id): each request goes to the official `mlflow server` 3.17.2 and to Minflow, and the answers are
+// id; items 7 and 8 below): each request goes to the official `mlflow server` 3.17.2 and to Minflow, and the answers are
 // compared — status, error code and message, the header or raw JSON text that differed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { startMlflowServer, type MlflowServer } from '../helpers/mlflow-server.js';
 import { tempDir } from '../helpers/paths.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
@@ -140,5 +141,175 @@ describe('answers as mlflow server 3.17.2 does', () => {
     }
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[0]).toEqual({ status: 404, error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'No Experiment with id=123456789012345678 exists' });
+  });
+});
+
+// Item 7: the UI's prompt engineering page saves its result through this Flask-only route.
+const PROMPTLAB = '/ajax-api/2.0/mlflow/runs/create-promptlab-run';
+
+interface RunJson {
+  info: { run_id: string; status: string; user_id?: string; start_time?: number; end_time?: number; run_name?: string; lifecycle_stage: string };
+  data: { params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] };
+}
+
+/** What the UI sends (createPromptLabRun in the bundle), with a 1.0 written as a float, which MLflow logs as '1.0'. */
+function promptlabBody(experimentId: string, overrides: Record<string, unknown> = {}): string {
+  const body = {
+    experiment_id: experimentId,
+    run_name: 'prompt-run',
+    tags: [],
+    prompt_template: 'Write a greeting for {{ name }} in {{ language }}',
+    prompt_parameters: [{ key: 'name', value: 'Zoë' }, { key: 'language', value: 'French' }],
+    model_route: 'chat',
+    model_parameters: [{ key: 'temperature', value: 0.5 }, { key: 'max_tokens', value: 64 }, { key: 'top_p', value: 'ONE_POINT_ZERO' }, { key: 'stop', value: '[a, b]' }],
+    model_input: 'Write a greeting for Zoë in French',
+    model_output: 'Bonjour Zoë !',
+    model_output_parameters: [{ key: 'latency', value: 42 }],
+    mlflow_version: '2.7.1',
+    user_id: 'ann',
+    start_time: 1_700_000_000_000,
+    ...overrides,
+  };
+  return JSON.stringify(body).replace('"ONE_POINT_ZERO"', '1.0');
+}
+
+const sortByKey = (xs: { key: string; value: string }[] = []) => [...xs].sort((a, b) => a.key.localeCompare(b.key));
+
+/** Every file under a run's artifacts, recursively, as the UI lists them. */
+async function artifactFiles(url: string, runId: string, dir = ''): Promise<string[]> {
+  const res = await fetch(`${url}/ajax-api/2.0/mlflow/artifacts/list?run_id=${runId}${dir ? `&path=${encodeURIComponent(dir)}` : ''}`);
+  const files = ((await res.json()) as { files?: { path: string; is_dir: boolean }[] }).files ?? [];
+  const out: string[] = [];
+  for (const f of files) out.push(...(f.is_dir ? await artifactFiles(url, runId, f.path) : [f.path]));
+  return out.sort();
+}
+
+/**
+ * A prompt-lab file with what differs from run to run masked — the run id, model_uuid, the time — and
+ * what belongs to the Python of MLflow's server (python_version, pip's pins), which a Node server
+ * cannot know: YAML files are compared parsed, as PyYAML and the client read them.
+ */
+function normalizedFile(name: string, text: string, runId: string): unknown {
+  const masked = text.replaceAll(runId, '<run>').replace(/\b[0-9a-f]{32}\b/g, '<uuid>').replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}/g, '<time>');
+  if (!/(MLmodel|\.yaml)$/.test(name)) return masked;
+  const doc = parseYaml(masked, { version: '1.1' }) as Record<string, unknown>;
+  const unpinned = (xs: unknown) => (xs as unknown[]).map((x) => (typeof x === 'string' ? x.replace(/(==|<=).*$/, '').replace(/^python=.*/, 'python') : x));
+  if (name.endsWith('MLmodel')) delete (doc.flavors as { python_function: Record<string, unknown> }).python_function.python_version;
+  if (name.endsWith('python_env.yaml')) return { ...doc, python: typeof doc.python, build_dependencies: unpinned(doc.build_dependencies) };
+  if (name.endsWith('conda.yaml')) return { ...doc, dependencies: unpinned(doc.dependencies) };
+  return doc;
+}
+
+async function promptlabRun(url: string, body: (experimentId: string) => string) {
+  const { experimentId } = await newRun(url);
+  const res = await post(url, PROMPTLAB, body(experimentId));
+  expect(res.status, `${url} ${JSON.stringify(res.json)}`).toBe(200);
+  const run = res.json.run as RunJson;
+  const runId = run.info.run_id;
+  const files = await artifactFiles(url, runId);
+  const contents: Record<string, unknown> = {};
+  for (const f of files) contents[f] = normalizedFile(f, await (await fetch(`${url}/get-artifact?run_uuid=${runId}&path=${f}`)).text(), runId);
+  const tags = sortByKey(run.data.tags).map((t) => ({ key: t.key, value: normalizedFile(t.key, t.value, runId) }));
+  const { status, user_id, start_time, run_name, lifecycle_stage } = run.info;
+  return { info: { status, user_id, start_time, run_name, lifecycle_stage, ended: (run.info.end_time ?? 0) >= Date.now() - 600_000 }, params: sortByKey(run.data.params), tags, files, contents };
+}
+
+describe('7. POST /ajax-api/2.0/mlflow/runs/create-promptlab-run, as MLflow’s create_promptlab_run_handler', () => {
+  it('logs the run: params, tags, the prompt-lab model and the eval results table, and ends it FINISHED', async () => {
+    const answers = [];
+    for (const url of both()) answers.push(await promptlabRun(url, (e) => promptlabBody(e)));
+    expect(answers[1]).toEqual(answers[0]);
+    const mlflowRun = answers[0]!;
+    expect(mlflowRun.info).toEqual({ status: 'FINISHED', user_id: 'ann', start_time: 1_700_000_000_000, run_name: 'prompt-run', lifecycle_stage: 'active', ended: true });
+    expect(mlflowRun.params).toContainEqual({ key: 'top_p', value: '1.0' });
+    expect(mlflowRun.tags).toContainEqual({ key: 'mlflow.runSourceType', value: 'PROMPT_ENGINEERING' });
+    expect(mlflowRun.files).toEqual([
+      'eval_results_table.json', 'model/MLmodel', 'model/conda.yaml', 'model/input_example.json', 'model/parameters.yaml',
+      'model/python_env.yaml', 'model/requirements.txt', 'model/serving_input_example.json',
+    ]);
+    expect(mlflowRun.contents['eval_results_table.json']).toBe(
+      '{"columns": ["name", "language", "prompt", "output", "latency"], "data": [["Zo\\u00eb", "French", "Write a greeting for Zo\\u00eb in French", "Bonjour Zo\\u00eb !", "42"]]}',
+    );
+  });
+
+  it('without user_id or start_time: user "unknown", started now', async () => {
+    const answers = [];
+    for (const url of both()) {
+      const before = Date.now();
+      const run = await promptlabRun(url, (e) => {
+        const body = JSON.parse(promptlabBody(e)) as Record<string, unknown>;
+        delete body.user_id;
+        delete body.start_time;
+        return JSON.stringify(body);
+      });
+      answers.push({ user_id: run.info.user_id, started: (run.info.start_time ?? 0) >= before - 1000 && (run.info.start_time ?? 0) <= Date.now() });
+    }
+    expect(answers).toEqual([{ user_id: 'unknown', started: true }, { user_id: 'unknown', started: true }]);
+  });
+
+  it('ends the run FAILED, still answering 200, when logging it fails (a model parameter named model_route)', async () => {
+    const answers = [];
+    for (const url of both()) {
+      answers.push(await promptlabRun(url, (e) => promptlabBody(e, { model_parameters: [{ key: 'model_route', value: 'other' }] })));
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]!.info.status).toBe('FAILED');
+    expect(answers[0]!.params).toEqual([]);
+    expect(answers[0]!.files).toEqual([]);
+  });
+
+  it('refuses what the handler refuses, with its messages, in its order', async () => {
+    const cases: [string, (e: string) => string | Record<string, unknown>][] = [
+      ['empty body', () => ({})],
+      ['experiment_id only', (e) => ({ experiment_id: e })],
+      ['empty prompt_parameters', (e) => ({ experiment_id: e, prompt_template: 't', prompt_parameters: [] })],
+      ['no model_route', (e) => ({ experiment_id: e, prompt_template: 't', prompt_parameters: [{ key: 'a', value: 'b' }] })],
+      ['empty model_input', (e) => ({ experiment_id: e, prompt_template: 't', prompt_parameters: [{ key: 'a', value: 'b' }], model_route: 'r', model_input: '' })],
+      ['no mlflow_version', (e) => ({ experiment_id: e, prompt_template: 't', prompt_parameters: [{ key: 'a', value: 'b' }], model_route: 'r', model_input: 'i' })],
+      ['experiment 0 as a number is falsy', () => JSON.parse(promptlabBody('x', { experiment_id: 0 })) as Record<string, unknown>],
+      ['missing experiment', () => promptlabBody('987654321')],
+    ];
+    const answers = [];
+    for (const url of both()) {
+      const { experimentId } = await newRun(url);
+      const answer: Record<string, unknown> = {};
+      for (const [name, body] of cases) {
+        const res = await post(url, PROMPTLAB, body(experimentId));
+        answer[name] = { status: res.status, ...error(res.json) };
+      }
+      const plain = await fetch(`${url}${PROMPTLAB}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: promptlabBody(experimentId) });
+      answer['text/plain'] = { status: plain.status, ...error((await plain.json()) as Record<string, unknown>) };
+      // A Flask-only route: MLflow has no /api/2.0 twin (its 404 is an HTML page, Minflow's JSON).
+      const api = await fetch(`${url}/api/2.0/mlflow/runs/create-promptlab-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: promptlabBody(experimentId) });
+      await api.arrayBuffer();
+      answer['/api/2.0'] = api.status;
+      answers.push(answer);
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    const must = (field: string) => ({ status: 400, error_code: 'INVALID_PARAMETER_VALUE', message: `CreatePromptlabRun request must specify ${field}.` });
+    expect(answers[0]).toMatchObject({
+      'empty body': must('experiment_id'),
+      'experiment_id only': must('prompt_template'),
+      'empty prompt_parameters': must('prompt_parameters'),
+      'no model_route': must('model_route'),
+      'empty model_input': must('model_input'),
+      'no mlflow_version': must('mlflow_version'),
+      'experiment 0 as a number is falsy': must('experiment_id'),
+      'missing experiment': { status: 404, error_code: 'RESOURCE_DOES_NOT_EXIST' },
+      'text/plain': { status: 400, error_code: 'INVALID_PARAMETER_VALUE' },
+      '/api/2.0': 404,
+    });
+  });
+
+  it('deliberately differs: run tags are stored (MLflow answers 500 to any tag: it reads them as RunTag objects)', async () => {
+    const tagged = (e: string) => promptlabBody(e, { tags: [{ key: 'team', value: 'search' }] });
+    const res = [];
+    for (const url of both()) {
+      const { experimentId } = await newRun(url);
+      res.push(await post(url, PROMPTLAB, tagged(experimentId)));
+    }
+    expect({ status: res[0]!.status, message: res[0]!.json.message }).toEqual({ status: 500, message: "'dict' object has no attribute 'key'" });
+    expect(res[1]!.status).toBe(200);
+    expect((res[1]!.json.run as RunJson).data.tags).toContainEqual({ key: 'team', value: 'search' });
   });
 });

@@ -202,6 +202,8 @@ export class BasicAuthApp {
       'POST experiments/delete-experiment-tag': expId('update'),
       'POST experiments/search-datasets': narrowExperiments,
       'POST runs/create': expId('update', '0'),
+      // validate_can_create_promptlab_run: a run create in the body's experiment (its missing id is the handler's 400).
+      'POST runs/create-promptlab-run': expId('update'),
       'GET runs/get': run('read'),
       'POST runs/delete': run('delete'),
       'POST runs/restore': run('delete'),
