@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import Database from 'better-sqlite3';
+import { testBackendKind } from '../helpers/backend.js';
 import { startMlflowServer, type MlflowServer } from '../helpers/mlflow-server.js';
 import { tempDir } from '../helpers/paths.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
@@ -311,5 +313,82 @@ describe('7. POST /ajax-api/2.0/mlflow/runs/create-promptlab-run, as MLflow’s 
     expect({ status: res[0]!.status, message: res[0]!.json.message }).toEqual({ status: 500, message: "'dict' object has no attribute 'key'" });
     expect(res[1]!.status).toBe(200);
     expect((res[1]!.json.run as RunJson).data.tags).toContainEqual({ key: 'team', value: 'search' });
+  });
+});
+
+// Item 8. The registry UI's "Created by" columns (models list, versions table) and a version page's
+// "Creator" read `user_id` of RegisteredModel / ModelVersion. Finding: mlflow server 3.17.2 never
+// fills it. RegisteredModel.user_id has no column in MLflow's schema at all; model_versions.user_id
+// exists, but no open-source code path writes it — create_model_version leaves it NULL whatever the
+// request carries (the UI and the client send none); only the tombstone of a deleted version NULLs it. So
+// "Created by" is empty on MLflow too, for versions the UI registered as for the client's, and Minflow
+// matches it; a creator shows only when the database holds one (written by another tool, e.g. copied
+// from Databricks), and then both servers answer it.
+describe('8. "Created by" (user_id) of registered models and versions, as mlflow server 3.17.2 fills it', () => {
+  async function register(url: string, base: '/ajax-api' | '/api', extra: Record<string, unknown>): Promise<string> {
+    const { experimentId, runId } = await newRun(url);
+    const name = unique('created-by');
+    const model = await post(url, `${base}/2.0/mlflow/registered-models/create`, { name, ...extra });
+    expect(model.status, JSON.stringify(model.json)).toBe(200);
+    const source = `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`;
+    const version = await post(url, `${base}/2.0/mlflow/model-versions/create`, { name, source, run_id: runId, ...extra });
+    expect(version.status, JSON.stringify(version.json)).toBe(200);
+    return name;
+  }
+
+  /** The registry reads the UI makes for a model, each answer's user_ids (undefined when absent). */
+  async function userIds(url: string, name: string): Promise<Record<string, unknown>> {
+    const q = encodeURIComponent(name);
+    type Version = { user_id?: string };
+    type Model = Version & { latest_versions?: Version[] };
+    const get = async <T>(p: string) => (await (await fetch(`${url}/ajax-api/2.0/mlflow/${p}`)).json()) as T;
+    const filter = encodeURIComponent(`name='${name}'`);
+    const { registered_model: model } = await get<{ registered_model: Model }>(`registered-models/get?name=${q}`);
+    const { registered_models: [searched] } = await get<{ registered_models: Model[] }>(`registered-models/search?filter=${filter}`);
+    const { model_version: version } = await get<{ model_version: Version }>(`model-versions/get?name=${q}&version=1`);
+    const { model_versions: [found] } = await get<{ model_versions: Version[] }>(`model-versions/search?filter=${filter}`);
+    return {
+      model: model.user_id,
+      searchedModel: searched?.user_id,
+      latestVersion: searched?.latest_versions?.[0]?.user_id,
+      version: version.user_id,
+      searchedVersion: found?.user_id,
+      versionFields: Object.keys(version).sort(),
+    };
+  }
+
+  it('a model and version registered the UI’s way (ajax-api, even with a user_id sent) or the client’s way carry none', async () => {
+    const answers = [];
+    for (const url of both()) {
+      const ui = await userIds(url, await register(url, '/ajax-api', { user_id: 'ann' }));
+      const client = await userIds(url, await register(url, '/api', {}));
+      answers.push({ ui, client });
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    const none = { model: undefined, searchedModel: undefined, latestVersion: undefined, version: undefined, searchedVersion: undefined };
+    expect(answers[0]!.ui).toMatchObject(none);
+    expect(answers[0]!.client).toMatchObject(none);
+    expect(answers[0]!.ui.versionFields).not.toContain('user_id');
+  });
+
+  it.skipIf(testBackendKind() !== 'sqlite')('a creator the database holds is answered for the version only, and kept through transition-stage', async () => {
+    const answers = [];
+    for (const [url, dbFile] of [[mlflow.url, path.join(work, 'mlflow.db')], [minflow.url, path.join(minflow.dataDir, 'mlflow.db')]] as const) {
+      const name = await register(url, '/ajax-api', {});
+      const db = new Database(dbFile);
+      try {
+        db.prepare('UPDATE model_versions SET user_id = ? WHERE name = ?').run('ann@example.com', name);
+      } finally {
+        db.close();
+      }
+      const held = await userIds(url, name);
+      const moved = await post(url, '/ajax-api/2.0/mlflow/model-versions/transition-stage', { name, version: '1', stage: 'Staging', archive_existing_versions: false });
+      expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+      answers.push({ held, transitioned: (moved.json.model_version as { user_id?: string }).user_id, after: await userIds(url, name) });
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]!.held).toMatchObject({ model: undefined, searchedModel: undefined, latestVersion: 'ann@example.com', version: 'ann@example.com', searchedVersion: 'ann@example.com' });
+    expect(answers[0]!.transitioned).toBe('ann@example.com');
+    expect(answers[0]!.after).toEqual(answers[0]!.held);
   });
 });
