@@ -38,9 +38,10 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS, see
         // Histogram gradient boosting with early stopping on 10% of the training rows.
         make: () => new HistGradientBoostingClassifier({ ...GB_SETTINGS, randomState: seed }),
         detail: 'histogram gradient boosting, early stopping',
+        // Tuned, the CV chooses the rounds too, so the trees are fitted on all rows (no early-stopping holdout).
         tune: gradientBoostingSpace(
           { learningRate: GB_SETTINGS.learningRate, maxLeafNodes: GB_SETTINGS.maxLeafNodes, minSamplesLeaf: GB_SETTINGS.minSamplesLeaf, l2Regularization: 0, maxFeatures: 1 },
-          (p) => new HistGradientBoostingClassifier({ ...GB_SETTINGS, ...p, randomState: seed }),
+          (p) => new HistGradientBoostingClassifier({ ...GB_SETTINGS, ...p, earlyStopping: false, randomState: seed }),
         ),
       };
     case 'ensemble':

@@ -46,7 +46,8 @@ describe('minflow train on abt.csv', () => {
   it('tunes the gradient boosting by cross-validation within --time-budget and logs the trials', async () => {
     const gb = child('HistGradientBoostingClassifier');
     expect(tagsOf(gb)).toMatchObject({ estimator_name: 'HistGradientBoostingClassifier' });
-    expect(paramsOf(gb)).toMatchObject({ early_stopping: 'True', max_iter: '1000', loss: 'log_loss' });
+    // Tuned, the CV chose the number of rounds, so the final fit has no early-stopping holdout.
+    expect(paramsOf(gb)).toMatchObject({ early_stopping: 'False', loss: 'log_loss' });
     const doc = JSON.parse((await rest.artifact(gb.info.artifact_uri, 'tuning_trials.json')).toString('utf8')) as {
       seconds: number;
       trials: { params: Record<string, number>; cv_roc_auc: number; chosen: boolean; started_seconds: number }[];
@@ -58,6 +59,7 @@ describe('minflow train on abt.csv', () => {
     expect(chosen[0]!.cv_roc_auc).toBe(Math.max(...doc.trials.map((t) => t.cv_roc_auc)));
     expect(chosen[0]!.cv_roc_auc).toBe(metricsOf(gb).cv_roc_auc);
     expect(paramsOf(gb).learning_rate).toBe(String(chosen[0]!.params.learningRate));
+    expect(paramsOf(gb).max_iter).toBe(String(chosen[0]!.params.maxIter));
     // A trial starts only while the budget has room for it (the first always runs; none is cut short).
     for (const t of doc.trials.slice(1)) expect(t.started_seconds).toBeLessThan(BUDGET);
   });

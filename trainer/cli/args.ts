@@ -30,8 +30,9 @@ Data:
   --seed N                 random_state of the split, the folds and the models (default: 42)
   --cv-folds K             folds of the cross-validation that picks the best model (default: ${DEFAULT_CV_FOLDS});
                            0 picks on the test rows instead (a biased, optimistic choice)
-  --time-budget S          seconds the hyperparameter search of gb may take, by the same CV
-                           (default: 20; 0 = gb with its untuned settings)
+  --time-budget S          seconds the hyperparameter search of gb may take, by the same CV, which
+                           also chooses its number of rounds (default: 20; 0 = gb with its untuned
+                           settings, stopped early on 10% of the training rows)
 
 Models:
   --models KEYS            comma-separated, from ${MODEL_KEYS.join(', ')} (default: ${DEFAULT_MODELS.join(',')})

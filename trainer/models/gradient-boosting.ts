@@ -53,6 +53,16 @@ export const GRADIENT_BOOSTING_DEFAULTS: Resolved = {
   randomState: 42,
 };
 
+/**
+ * Rows scored after every round while fitting, for choosing the number of rounds outside the fit (by
+ * cross-validation: the fold's validation rows, none of them fitted on). `onRound` gets the rows' raw
+ * scores (log-odds) after round `round` (1-based) and returns false to stop boosting.
+ */
+export interface RoundMonitor {
+  X: FeatureMatrix;
+  onRound(round: number, raw: Float64Array): boolean;
+}
+
 interface Fitted {
   baseline: number;
   trees: HistTree[];
@@ -119,7 +129,7 @@ export class HistGradientBoostingClassifier implements Classifier {
     this.fitSync(X, y);
   }
 
-  fitSync(X: FeatureMatrix, y: Uint8Array): this {
+  fitSync(X: FeatureMatrix, y: Uint8Array, monitor?: RoundMonitor): this {
     if (y.length !== X.nRows) throw new RangeError(`y has ${y.length} labels for ${X.nRows} rows`);
     if (X.nRows === 0) throw new RangeError('cannot fit on zero rows');
     const o = this.options;
@@ -152,6 +162,8 @@ export class HistGradientBoostingClassifier implements Classifier {
     const h = new Float64Array(m);
     const rows = new Int32Array(m);
     const validRaw = new Float64Array(n).fill(baseline);
+    const monitorColumns = monitor ? alignColumns(monitor.X, X.featureNames) : [];
+    const monitorRaw = new Float64Array(monitor?.X.nRows ?? 0).fill(baseline);
     const nF = X.columns.length;
     const allowed = o.maxFeatures < 1 ? new Uint8Array(nF) : null;
     const nAllowed = Math.max(1, Math.round(o.maxFeatures * nF));
@@ -184,6 +196,10 @@ export class HistGradientBoostingClassifier implements Classifier {
           bestRounds = it + 1;
         } else if (it + 1 - bestRounds >= o.nIterNoChange) break;
       } else bestRounds = it + 1;
+      if (monitor) {
+        for (let i = 0; i < monitorRaw.length; i++) monitorRaw[i] = monitorRaw[i]! + grown.tree.value[histLeaf(grown.tree, monitorColumns, i)]!;
+        if (!monitor.onRound(it + 1, monitorRaw)) break;
+      }
     }
     const roundsRun = trees.length;
     const kept = trees.slice(0, Math.max(1, bestRounds));
@@ -209,10 +225,15 @@ export class HistGradientBoostingClassifier implements Classifier {
 
   /** Baseline log-odds plus each tree's leaf output, in tree order, through the logistic function. */
   predictProba(X: FeatureMatrix): Float64Array {
+    return this.predictProbaAt(X, Infinity);
+  }
+
+  /** The probabilities after the first `rounds` trees only (what a model stopped at that round scores). */
+  predictProbaAt(X: FeatureMatrix, rounds: number): Float64Array {
     const m = this.fitted();
     const columns = alignColumns(X, this.featureNames);
     const raw = new Float64Array(X.nRows).fill(m.baseline);
-    for (const t of m.trees) for (let i = 0; i < X.nRows; i++) raw[i] = raw[i]! + t.value[histLeaf(t, columns, i)]!;
+    for (const t of m.trees.slice(0, rounds)) for (let i = 0; i < X.nRows; i++) raw[i] = raw[i]! + t.value[histLeaf(t, columns, i)]!;
     return raw.map(sigmoid);
   }
 

@@ -66,6 +66,11 @@ export interface FoldEvents {
   onFold?(what: string, fold: number, folds: number): void;
 }
 
+/** Fits with the same kind and params give the same fold probabilities (fits are seeded). */
+function cacheKey(model: Classifier): string {
+  return `${model.kind}:${JSON.stringify(model.params())}`;
+}
+
 function meanStd(values: number[]): { mean: number; std: number } {
   const ok = values.filter((v) => !Number.isNaN(v));
   if (ok.length === 0) return { mean: NaN, std: NaN };
@@ -94,6 +99,42 @@ export class CrossValidator {
     }
   }
 
+  /** Fold `f`'s training and validation rows. */
+  fold(f: number): { train: Dataset; valid: Dataset } {
+    return this.parts[f]!;
+  }
+
+  /**
+   * Records validation-fold probabilities computed elsewhere (e.g. by a fit that scored every boosting
+   * round) as those of `model`, so an ensemble with that member reuses them instead of refitting.
+   */
+  remember(model: Classifier, proba: Float64Array[]): void {
+    if (proba.length !== this.folds) throw new RangeError(`${proba.length} fold probabilities for ${this.folds} folds`);
+    this.cache.set(cacheKey(model), proba);
+  }
+
+  /** ROC AUC of each fold's probabilities (NaN where the fold has one class). */
+  foldAuc(proba: Float64Array[]): number[] {
+    return proba.map((p, f) => {
+      try {
+        return rocAuc(this.parts[f]!.valid.y, p);
+      } catch (e) {
+        if (e instanceof UndefinedMetricError) return NaN;
+        throw e;
+      }
+    });
+  }
+
+  /** Tells the listeners a fold fit of `what` made elsewhere (boosting-rounds.ts) is done. */
+  foldDone(what: string, fold: number): void {
+    this.events.onFold?.(what, fold, this.folds);
+  }
+
+  /** A CvResult from fold scores. */
+  result(foldAuc: number[], seconds: number): CvResult {
+    return { folds: this.folds, foldAuc, ...meanStd(foldAuc), seconds };
+  }
+
   /** Validation-fold probabilities of `model` (fitted here, fold by fold; the instance ends up fitted on the last fold). */
   async foldProba(model: Classifier, label: string = model.kind): Promise<Float64Array[]> {
     if (model instanceof VotingEnsemble) {
@@ -110,7 +151,7 @@ export class CrossValidator {
         return out;
       });
     }
-    const key = `${model.kind}:${JSON.stringify(model.params())}`;
+    const key = cacheKey(model);
     const hit = this.cache.get(key);
     if (hit) return hit;
     const out: Float64Array[] = [];
@@ -127,14 +168,6 @@ export class CrossValidator {
   async evaluate(model: Classifier, label?: string): Promise<CvResult> {
     const started = performance.now();
     const proba = await this.foldProba(model, label);
-    const foldAuc = proba.map((p, f) => {
-      try {
-        return rocAuc(this.parts[f]!.valid.y, p);
-      } catch (e) {
-        if (e instanceof UndefinedMetricError) return NaN;
-        throw e;
-      }
-    });
-    return { folds: this.folds, foldAuc, ...meanStd(foldAuc), seconds: (performance.now() - started) / 1000 };
+    return this.result(this.foldAuc(proba), (performance.now() - started) / 1000);
   }
 }

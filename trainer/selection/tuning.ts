@@ -4,7 +4,8 @@
 // tuning never picks a setting that cross-validates worse than it; a short portfolio of settings comes
 // next, then random ones.
 import { RandomState } from '../data/random.js';
-import type { Classifier } from '../models/index.js';
+import type { Classifier, HistGradientBoostingClassifier } from '../models/index.js';
+import { cvRounds } from './boosting-rounds.js';
 import type { CrossValidator, CvResult } from './cv.js';
 
 export type TrialParams = Record<string, number | null>;
@@ -17,6 +18,11 @@ export interface Tunable {
   /** A random setting. */
   sample(rs: RandomState): TrialParams;
   make(params: TrialParams): Classifier;
+  /**
+   * Scores a setting by cross-validation, when that is more than fitting `make(params)` fold by fold;
+   * returns the params as completed by the CV (e.g. the number of boosting rounds it chose).
+   */
+  evaluate?(validator: CrossValidator, params: TrialParams): Promise<{ cv: CvResult; params: TrialParams }>;
 }
 
 export interface Trial {
@@ -51,11 +57,22 @@ function logUniform(rs: RandomState, lo: number, hi: number): number {
   return Number(Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))).toPrecision(3));
 }
 
-/** The gradient boosting's search space. */
-export function gradientBoostingSpace(defaults: TrialParams, make: (p: TrialParams) => Classifier): Tunable {
+/** Rounds a gradient boosting trial may run in a fold (its learning rates need a few hundred). */
+export const MAX_BOOSTING_ROUNDS = 1000;
+
+/**
+ * The gradient boosting's search space. `make` must build a model without early stopping: each trial's
+ * maxIter is the round count its cross-validation chose (selection/boosting-rounds.ts), and the final
+ * model is refitted on all training rows with exactly that many rounds.
+ */
+export function gradientBoostingSpace(defaults: TrialParams, make: (p: TrialParams) => HistGradientBoostingClassifier): Tunable {
   return {
     defaults,
     make,
+    evaluate: async (validator, params) => {
+      const r = await cvRounds(validator, (maxIter) => make({ ...params, maxIter }), { maxRounds: MAX_BOOSTING_ROUNDS });
+      return { cv: r.cv, params: { ...params, maxIter: r.rounds } };
+    },
     // Shallow and regularised, medium, deep and conservative: the corners tuned boosting usually lands
     // near on tabular data (cf. AutoGluon's portfolios), so a short budget still covers them.
     portfolio: [
@@ -93,7 +110,8 @@ export async function randomSearch(validator: CrossValidator, tunable: Tunable, 
     const portfolio = tunable.portfolio ?? [];
     const params = t === 0 ? tunable.defaults : t <= portfolio.length ? portfolio[t - 1]! : tunable.sample(rs);
     const trialStart = elapsed();
-    trials.push({ params, cv: await validator.evaluate(tunable.make(params), `trial ${t}`), started: trialStart });
+    const scored = tunable.evaluate ? await tunable.evaluate(validator, params) : { params, cv: await validator.evaluate(tunable.make(params), `trial ${t}`) };
+    trials.push({ ...scored, started: trialStart });
     longest = Math.max(longest, elapsed() - trialStart);
   }
   const score = (x: Trial) => (Number.isNaN(x.cv.mean) ? -Infinity : x.cv.mean);
