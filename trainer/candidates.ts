@@ -4,9 +4,9 @@ import { DecisionTreeClassifier, HistGradientBoostingClassifier, LogisticRegress
 import { gradientBoostingSpace } from './selection/tuning.js';
 import type { Candidate } from './tracking/model-run.js';
 
-export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble', 'gb'] as const;
+export const MODEL_KEYS = ['dt', 'rf', 'lr', 'ensemble', 'gb', 'blend'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
-export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'ensemble', 'gb'];
+export const DEFAULT_MODELS: readonly ModelKey[] = ['dt', 'rf', 'gb', 'blend'];
 export const DEFAULT_N_ESTIMATORS = 500;
 /**
  * The models' random_state. The forest draws its trees from it; the tree uses it to break ties between
@@ -58,6 +58,24 @@ export function candidate(key: ModelKey, nEstimators = DEFAULT_N_ESTIMATORS, see
           }),
         detail: `tree + ${nEstimators}-tree forest + logistic regression`,
       };
+    case 'blend': {
+      // The other models soft-voted with weights chosen on their cross-validation (ensemble selection):
+      // where the forest and the boosting cross-validate within a hair of each other, their vote beats
+      // both. Members trained as candidates too are reused as fitted (trainer/pipeline.ts).
+      const gb = candidate('gb', nEstimators, seed);
+      const members = [
+        { name: 'dt', key: 'dt', make: dt },
+        { name: 'rf', key: 'rf', make: rf },
+        { name: 'lr', key: 'lr', make: () => new LogisticRegression() },
+        { name: 'gb', key: 'gb', make: gb.make },
+      ];
+      return {
+        key,
+        make: () => new VotingEnsemble({ members: members.map((m) => ({ name: m.name, model: m.make() })) }),
+        detail: `tree, ${nEstimators}-tree forest, logistic regression and gradient boosting, weighted by CV`,
+        blend: members,
+      };
+    }
   }
 }
 

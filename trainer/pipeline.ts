@@ -18,6 +18,7 @@ import { TrainerError, TrackingServerUnreachable } from './errors.js';
 import { registerAndPromote, type Promotion } from './promotion/register.js';
 import { CrossValidator, DEFAULT_CV_FOLDS, groupFolds, stratifiedFolds, type CvResult } from './selection/cv.js';
 import { findLeakage, leakageMessage, type Leakage } from './selection/leakage.js';
+import { planBlend } from './selection/blend.js';
 import { randomSearch, type SearchResult } from './selection/tuning.js';
 import { datasetInput, type DatasetOrigin } from './tracking/dataset-input.js';
 import { trainAndLogModel, type Candidate, type ModelRunResult } from './tracking/model-run.js';
@@ -208,16 +209,18 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
     if (leakage.length > 0) await client.logBatch(parentRunId, { tags: [{ key: 'split_leakage', value: leakage.map(leakageMessage).join(' ') }] });
 
     // Cross-validation first, on the training rows only: it chooses the model; the test rows then score
-    // each model once.
+    // each model once. Blends come after the models they vote over: they reuse those models' CV fold
+    // probabilities and, later, their fitted models.
+    const singles = cands.filter((c) => c.blend === undefined);
+    const blends = cands.filter((c) => c.blend !== undefined);
     const cv = new Map<Candidate, CvResult>();
     const tuned = new Map<Candidate, SearchResult>();
     const final = new Map<Candidate, Candidate>(cands.map((c) => [c, c]));
-    if (cvFolds > 0) {
-      const validator = new CrossValidator(train, foldAssignment(train, split, cvFolds, seed), {
-        onFold: () => progress.advance(1),
-      });
-      const tunable = cands.filter((c) => c.tune !== undefined && timeBudget > 0);
-      for (const c of cands) {
+    const validator =
+      cvFolds > 0 ? new CrossValidator(train, foldAssignment(train, split, cvFolds, seed), { onFold: () => progress.advance(1) }) : undefined;
+    if (validator) {
+      const tunable = singles.filter((c) => c.tune !== undefined && timeBudget > 0);
+      for (const c of singles) {
         if (c.tune !== undefined && tunable.includes(c)) {
           const budget = timeBudget / tunable.length;
           const search = await randomSearch(validator, c.tune, {
@@ -237,8 +240,15 @@ export async function trainChurn(o: TrainOptions): Promise<TrainResult> {
     }
 
     const ctx = { client, experimentId: experiment.experiment_id, parentRunId, source, train, test, inputs, progress };
-    const models: ModelRunResult[] = [];
-    for (const c of cands) models.push(await trainAndLogModel(ctx, final.get(c)!, cv.get(c), tuned.get(c)));
+    const trained = new Map<Candidate, ModelRunResult>();
+    for (const c of singles) trained.set(c, await trainAndLogModel(ctx, final.get(c)!, cv.get(c), tuned.get(c)));
+    const byKey = new Map(singles.map((c) => [c.key, c]));
+    for (const c of blends) {
+      const plan = await planBlend(c, byKey, final, trained, validator, progress);
+      if (plan.cv) cv.set(c, plan.cv);
+      trained.set(c, await trainAndLogModel(ctx, plan.candidate, cv.get(c)));
+    }
+    const models = cands.map((c) => trained.get(c)!);
     const best = cvFolds > 0 ? bestBy(models, (m) => m.cv!.mean) : bestBy(models, (m) => m.test.report.rocAuc);
 
     const registerStart = performance.now();

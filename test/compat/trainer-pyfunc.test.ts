@@ -7,7 +7,8 @@
 //
 // Tables: the seed's abt.csv (numbers with gaps, int64 and "1.0"-spelt columns) for every kind, and a
 // generated one with text columns, blanks, unseen categories at scoring time and a Yes/No target (the
-// label YAML must keep as text) for the ensemble and the gradient boosting (its category-set splits).
+// label YAML must keep as text) for the ensemble, the gradient boosting (its category-set splits) and
+// the blend (a weighted vote with the gradient boosting among its members).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,6 +63,8 @@ const SPECS: Spec[] = [
   // The name the README and the seed load: models:/churn@production.
   { name: 'churn', kind: 'ensemble', csv: () => ABT_CSV },
   { name: 'churn-mixed', kind: 'ensemble', csv: () => mixedCsv, scoreCsv: () => mixedScoreCsv, load: { target: 'churned', drop: ['customer_id'] } },
+  // The weighted vote of dt, rf, lr and gb (weights from the CV, zeros included).
+  { name: 'churn-mixed-blend', kind: 'blend', csv: () => mixedCsv, scoreCsv: () => mixedScoreCsv, load: { target: 'churned', drop: ['customer_id'] } },
 ];
 
 /**
@@ -201,6 +204,7 @@ describe('mlflow.pyfunc.load_model on Minflow-trained models', () => {
       'churn-mixed-gb': ['HistGradientBoostingClassifier', '1', '1'],
       churn: ['VotingEnsemble', '1', '1'],
       'churn-mixed': ['VotingEnsemble', '1', '1'],
+      'churn-mixed-blend': ['VotingEnsemble', '1', '1'],
     });
   });
 

@@ -97,8 +97,8 @@ describe('minflow train on abt.csv', () => {
       estimator_name: 'RandomForestClassifier',
       estimator_class: 'sklearn.ensemble._forest.RandomForestClassifier',
     });
-    // The ensemble is scikit-learn's soft VotingClassifier over the tree, the forest and the imputing,
-    // scaling logistic-regression pipeline, and is tagged as that.
+    // The blend is scikit-learn's soft VotingClassifier over the tree, the forest, the imputing, scaling
+    // logistic-regression pipeline and the gradient boosting, and is tagged as that.
     expect(tagsOf(child('VotingEnsemble'))).toMatchObject({ estimator_name: 'VotingClassifier', estimator_class: 'sklearn.ensemble._voting.VotingClassifier' });
   });
 
@@ -123,7 +123,12 @@ describe('minflow train on abt.csv', () => {
       dt__min_samples_leaf: '100',
       lr__logisticregression__C: '1.0',
       lr__simpleimputer__strategy: 'median',
+      gb__loss: 'log_loss',
     });
+    // Ensemble selection's integer weights (20 additions) over dt, rf, lr, gb.
+    const weights = paramsOf(child('VotingEnsemble')).weights!;
+    expect(weights).toMatch(/^\[\d+, \d+, \d+, \d+\]$/);
+    expect((JSON.parse(weights) as number[]).reduce((s, w) => s + w, 0)).toBe(20);
   });
 
   it("logs autolog's training and post-training metrics and the seed's acc_train / acc_test with sane values", () => {

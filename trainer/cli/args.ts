@@ -12,7 +12,8 @@ export const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
 export const TRAIN_USAGE = `Usage: minflow train (--data PATH | --synthetic N) [options]
        npm run train -- (--data PATH | --synthetic N) [options]
 
-Trains a decision tree, a random forest, a soft-voting ensemble and a gradient boosting (tuned) on a churn table, logs one parent run
+Trains a decision tree, a random forest, a gradient boosting (tuned) and a blend of them (a soft vote weighted
+by cross-validation) on a churn table, logs one parent run
 with a nested run per model to an MLflow tracking server (params, metrics, datasets, plots, the model as
 an MLflow-3 logged model), registers the best model (mean ROC AUC of a k-fold cross-validation on the
 training rows) as a new version with @challenger, and moves @production to it only when it beats the
@@ -36,7 +37,9 @@ Data:
 
 Models:
   --models KEYS            comma-separated, from ${MODEL_KEYS.join(', ')} (default: ${DEFAULT_MODELS.join(',')})
-  --n-estimators N         trees in the random forest (alone and in the ensemble; default: ${DEFAULT_N_ESTIMATORS})
+                           (ensemble: the seed's equal vote of dt, rf and lr; blend: dt, rf, lr and gb
+                           weighted by ensemble selection on their CV fold probabilities)
+  --n-estimators N         trees in the random forest (alone and in the ensembles; default: ${DEFAULT_N_ESTIMATORS})
 
 Tracking and registry:
   --tracking-uri URL       MLflow server (default: $MLFLOW_TRACKING_URI or ${DEFAULT_TRACKING_URI})

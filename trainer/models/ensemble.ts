@@ -13,6 +13,11 @@ import { RandomForestClassifier } from './random-forest.js';
 export interface EnsembleMember {
   name: string;
   model: Classifier;
+  /**
+   * Already fitted on the rows the ensemble is fitted on (another candidate's model of the same
+   * training): fit() leaves it as it is instead of repeating the same seeded fit.
+   */
+  prefit?: boolean;
 }
 
 export interface VotingEnsembleOptions {
@@ -56,7 +61,7 @@ export class VotingEnsemble implements Classifier {
   }
 
   async fit(X: FeatureMatrix, y: Uint8Array): Promise<void> {
-    for (const m of this.members) await m.model.fit(X, y);
+    for (const m of this.members) if (m.prefit !== true) await m.model.fit(X, y);
     this.featureNames = [...X.featureNames];
     this.fittedFlag = true;
   }
@@ -70,6 +75,8 @@ export class VotingEnsemble implements Classifier {
     const w = this.normalisedWeights();
     const out = new Float64Array(X.nRows);
     this.members.forEach((m, k) => {
+      // A member voted out by ensemble selection adds w·p = 0: skip its (forest-sized) scoring.
+      if (w[k] === 0) return;
       const p = m.model.predictProba(X);
       for (let i = 0; i < X.nRows; i++) out[i] = out[i]! + w[k]! * p[i]!;
     });

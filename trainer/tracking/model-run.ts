@@ -29,6 +29,20 @@ export interface Candidate {
   detail?: string;
   /** Hyperparameters to search by cross-validation before the fit (within the training's time budget). */
   tune?: Tunable;
+  /**
+   * A soft vote over these members, weighted by ensemble selection on their CV fold probabilities
+   * (selection/ensemble-selection.ts). A member whose key is another candidate of the same training is
+   * that candidate's model (tuned, and already fitted); the others are `make()`'s.
+   */
+  blend?: BlendMember[];
+}
+
+export interface BlendMember {
+  /** Member name in the ensemble (its params are logged as `<name>__<param>`). */
+  name: string;
+  /** The candidate that supplies it, when that candidate is trained too. */
+  key: string;
+  make(): Classifier;
 }
 
 export interface RunContext {
