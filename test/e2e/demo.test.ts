@@ -45,7 +45,7 @@ describe('minflow demo', () => {
         body: JSON.stringify({ experiment_ids: ['1'] }),
       })
     ).json()) as { runs: unknown[] };
-    // The parent run and one child per default model (trainer/candidates.ts DEFAULT_MODELS: dt, rf, ensemble, gb).
+    // The parent run and one child per default model (trainer/candidates.ts DEFAULT_MODELS: dt, rf, gb, blend).
     expect(runs.runs.length).toBe(5);
     const alias = (await (await fetch(`${base}/api/2.0/mlflow/registered-models/alias?name=churn&alias=production`)).json()) as {
       model_version: { version: string };
