@@ -15,7 +15,11 @@ import { ROOT, startServer, VENV_BIN } from './lib/servers.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  process.stdout.write('Usage: npx tsx bench/trainer-tables.ts [--budget S] [--abt PATH]\n  the trainer vs tuned HistGradientBoosting and LightGBM on 4 churn tables → bench/TRAINER.md\n');
+  process.stdout.write(
+    'Usage: npx tsx bench/trainer-tables.ts [--budget S] [--abt PATH] [--tables NAMES] [--dry-run]\n' +
+      '  the trainer vs tuned HistGradientBoosting and LightGBM on 4 churn tables → bench/TRAINER.md\n' +
+      '  --tables abt,bank  only these tables; --dry-run  print the rows, leave TRAINER.md as it is\n',
+  );
   process.exit(0);
 }
 const flag = (name: string, fallback: string) => {
@@ -23,6 +27,9 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1]! : fallback;
 };
 const BUDGET = Number(flag('--budget', '20'));
+const ONLY = flag('--tables', '').split(',').filter((t) => t !== '');
+// A subset or a trial run must not overwrite the four-table section.
+const WRITE = ONLY.length === 0 && !args.includes('--dry-run');
 const FOLDS = 5;
 const SEED = 42;
 const ABT = flag('--abt', [path.resolve(ROOT, '..', 'shared', 'data', 'abt.csv'), '/work/shared/data/abt.csv'].find((p) => fs.existsSync(p)) ?? '');
@@ -54,7 +61,7 @@ async function main(): Promise<void> {
   const tables: ChurnTable[] = [
     { name: 'abt', file: ABT, target: 'flag_churn', drop: [], describe: "the seed's table: 4,055 rows, 92 numeric features (19% blank), churn rate ≈43%" },
     ...writeChurnTables(path.join(work, 'tables')),
-  ];
+  ].filter((t) => ONLY.length === 0 || ONLY.includes(t.name));
   const server = await startServer('minflow', path.join(work, 'server'));
   const rows: string[] = [];
   const details: string[] = [];
@@ -72,7 +79,9 @@ async function main(): Promise<void> {
         cvFolds: FOLDS,
         timeBudget: BUDGET,
       });
-      process.stdout.write(`[${t.name}] baselines...\n`);
+      process.stdout.write(
+        `[${t.name}] trainer picked ${r.best.estimator} in ${r.seconds.total.toFixed(1)} s: ${r.models.map((m) => `${m.key} CV ${f4(m.cv?.mean ?? NaN)} / test ${f4(m.test.report.rocAuc)}`).join('; ')}\n[${t.name}] baselines...\n`,
+      );
       const out = execFileSync(path.join(VENV_BIN, 'python'), [path.join(ROOT, 'bench', 'py', 'trainer_baselines.py'), t.file, t.target, t.drop.join(','), String(BUDGET), String(FOLDS), String(SEED)], {
         encoding: 'utf8',
         maxBuffer: 16 << 20,
@@ -88,9 +97,11 @@ async function main(): Promise<void> {
       );
       const models = r.models.map((m) => `${m.estimator} CV ${f4(m.cv?.mean ?? NaN)} / test ${f4(m.test.report.rocAuc)}`).join('; ');
       const gb = r.models.find((m) => m.key === 'gb');
+      const blend = r.models.find((m) => m.key === 'blend');
       details.push(
         `- **${t.name}** (${t.describe}). Trainer: ${models}. ` +
-          (gb ? `gb chose ${gb.classifier.params()['learning_rate']} learning rate, ${gb.classifier.params()['max_leaf_nodes']} leaves, min_samples_leaf ${gb.classifier.params()['min_samples_leaf']}. ` : '') +
+          (gb ? `gb chose ${gb.classifier.params()['learning_rate']} learning rate, ${gb.classifier.params()['max_leaf_nodes']} leaves, min_samples_leaf ${gb.classifier.params()['min_samples_leaf']}, ${gb.classifier.params()['max_iter']} rounds. ` : '') +
+          (blend ? `blend weights ${blend.classifier.params()['weights']} (dt, rf, lr, gb). ` : '') +
           `HistGradientBoosting: ${b.hgb.trials} trials, CV ${f4(b.hgb.cv_roc_auc)}, ${JSON.stringify(b.hgb.best_params)}. ` +
           `LightGBM: ${b.lightgbm.trials} trials, CV ${f4(b.lightgbm.cv_roc_auc)}, ${JSON.stringify(b.lightgbm.best_params)}.`,
       );
@@ -108,7 +119,7 @@ async function main(): Promise<void> {
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' / ')} at the end; other work on the machine inflates times). Each row is one split, the trainer's \`random\` split (scikit-learn's \`train_test_split(test_size=0.2, random_state=${SEED})\`). ` +
-      `The trainer runs its whole training against a Minflow server (default models dt, rf, ensemble, gb; ${FOLDS}-fold CV of the training rows chooses the model; gb searched for ${BUDGET} s), ` +
+      `The trainer runs its whole training against a Minflow server (default models dt, rf, gb, blend; ${FOLDS}-fold CV of the training rows chooses the model; gb searched for ${BUDGET} s, each trial's rounds chosen by the same CV; blend = dt, rf, lr and the tuned gb soft-voted with weights from ensemble selection on their CV fold probabilities, its CV score with each fold's weights chosen on the other folds), ` +
       `and the baselines get the same folds and the same ${BUDGET} s of random search each (trial 0 their defaults; scikit-learn ${versions.sklearn} HistGradientBoostingClassifier with early stopping and native categories, LightGBM ${versions.lightgbm} LGBMClassifier on pandas categories), then a refit on all training rows. ` +
       'Test ROC AUC is of the model each one selected; the margin is the trainer\'s minus the better baseline\'s (✓ when ≥ −0.003).',
     '',
@@ -119,6 +130,10 @@ async function main(): Promise<void> {
     ...details,
     MARK_END,
   ].join('\n');
+  if (!WRITE) {
+    process.stdout.write(`${section}\n(not written: --tables or --dry-run)\n`);
+    return;
+  }
   const file = path.join(ROOT, 'bench', 'TRAINER.md');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Trainer benchmark\n';
   const a = text.indexOf(MARK_BEGIN);
