@@ -59,6 +59,42 @@ export function authApiRoutes(app: FastifyInstance, prefix: string, deps: AuthAp
     }
     return t;
   };
+  const grantJson = (g: RoleGrant) => ({ id: g.id, role_id: g.roleId, resource_type: g.resourceType, resource_pattern: g.resourcePattern, permission: g.permission });
+  const roleJson = async (r: Role) => ({
+    id: r.id,
+    name: r.name,
+    workspace: r.workspace,
+    description: r.description,
+    permissions: (await deps.store.roleGrants(r.id)).map(grantJson),
+  });
+  // MLflow 3.x keeps a user's direct grants (users/permissions/grant, the creator's MANAGE) in a role of
+  // its own, `__user_<id>__`, and answers them as that role wherever it lists a user's roles; the UI's
+  // Account page and the admin's user pages read them from there (users/roles/list, users/list).
+  // Minflow keeps them in the 2.x tables and shows them as that role. Its ids are negative because it
+  // is no row of `roles`: the UI grants and revokes direct permissions by resource
+  // (users/permissions/grant, users/permissions/revoke), never by these ids.
+  const directRole = async (u: AuthUser) => {
+    const permissions: ReturnType<typeof grantJson>[] = [];
+    for (const kind of ['experiment', 'registered_model'] as const) {
+      for (const [key, permission] of await deps.store.permissions(kind, u.id)) {
+        permissions.push({ id: -(permissions.length + 1), role_id: -u.id, resource_type: kind, resource_pattern: key, permission });
+      }
+    }
+    return permissions.length === 0 ? null : { id: -u.id, name: `__user_${u.id}__`, workspace: 'default', description: null, permissions };
+  };
+  /** A user's roles as MLflow lists them: the direct-grants role first (MLflow creates it at the first grant), then the assigned ones. */
+  const rolesOf = async (u: AuthUser) => {
+    const direct = await directRole(u);
+    const assigned = await Promise.all((await deps.store.userRoles(u.username)).map(roleJson));
+    return direct ? [direct, ...assigned] : assigned;
+  };
+  /** users/permissions/list and users/current/permissions: one row per grant of each of the user's roles, with its role (mlflow/server/auth _UserRolePermissionRow). */
+  const permissionRows = async (u: AuthUser) => ({
+    is_admin: u.isAdmin,
+    permissions: (await rolesOf(u)).flatMap((r) =>
+      r.permissions.map((g) => ({ role_id: r.id, role_name: r.name, workspace: r.workspace, resource_type: g.resource_type, resource_pattern: g.resource_pattern, permission: g.permission })),
+    ),
+  });
   const v2 = ['2.0'];
   const v3 = ['3.0'];
 
@@ -69,16 +105,11 @@ export function authApiRoutes(app: FastifyInstance, prefix: string, deps: AuthAp
     return { user: userJson(await deps.store.createUser(username, await hashPasswordWerkzeug(password, deps.scrypt()))) };
   });
   route('GET', 'users/get', v2, async (_req, p) => ({ user: userJson(await deps.store.getUser(need(p, 'username'))) }));
-  route('GET', 'users/list', v2, async () => ({ users: (await deps.store.listUsers()).map((u) => ({ ...userJson(u), roles: [] })) }));
+  route('GET', 'users/list', v2, async () => ({
+    users: await Promise.all((await deps.store.listUsers()).map(async (u) => ({ ...userJson(u), roles: await rolesOf(u) }))),
+  }));
   route('GET', 'users/current', v2, async (req) => ({ user: userJson(await deps.store.getUser(req.authUser ?? '')), is_basic_auth: true }));
-  route('GET', 'users/current/permissions', v3, async (req: FastifyRequest) => {
-    const user = await deps.store.getUser(req.authUser ?? '');
-    const rows = [];
-    for (const kind of ['experiment', 'registered_model'] as const) {
-      for (const [key, permission] of await deps.store.permissions(kind, user.id)) rows.push({ resource_type: kind, resource_id: key, permission });
-    }
-    return { is_admin: user.isAdmin, permissions: rows };
-  });
+  route('GET', 'users/current/permissions', v3, async (req: FastifyRequest) => permissionRows(await deps.store.getUser(req.authUser ?? '')));
   route('PATCH', 'users/update-password', v2, async (req, p) => {
     const username = need(p, 'username');
     const password = need(p, 'password');
@@ -129,23 +160,8 @@ export function authApiRoutes(app: FastifyInstance, prefix: string, deps: AuthAp
         deps.defaultPermission);
     return { allowed: allows(permission, 'use'), permission };
   });
-  route('GET', 'users/permissions/list', v3, async (_req, p) => {
-    const user = await deps.store.getUser(need(p, 'username'));
-    const rows = [];
-    for (const kind of ['experiment', 'registered_model'] as const) {
-      for (const [key, permission] of await deps.store.permissions(kind, user.id)) rows.push({ resource_type: kind, resource_id: key, permission });
-    }
-    return { is_admin: user.isAdmin, permissions: rows };
-  });
+  route('GET', 'users/permissions/list', v3, async (_req, p) => permissionRows(await deps.store.getUser(need(p, 'username'))));
   // MLflow 3.x roles (admin only here: Minflow has no workspace admins).
-  const roleJson = async (r: Role) => ({
-    id: r.id,
-    name: r.name,
-    workspace: r.workspace,
-    description: r.description,
-    permissions: (await deps.store.roleGrants(r.id)).map(grantJson),
-  });
-  const grantJson = (g: RoleGrant) => ({ id: g.id, role_id: g.roleId, resource_type: g.resourceType, resource_pattern: g.resourcePattern, permission: g.permission });
   const assignmentJson = (a: { id: number; userId: number; roleId: number }) => ({ id: a.id, user_id: a.userId, role_id: a.roleId });
   const int = (p: Params, name: string): number => {
     const n = Number(need(p, name));
@@ -196,7 +212,7 @@ export function authApiRoutes(app: FastifyInstance, prefix: string, deps: AuthAp
     await deps.store.unassignRole(need(p, 'username'), int(p, 'role_id'));
     return {};
   });
-  route('GET', 'users/roles/list', v3, async (_req, p) => ({ roles: await Promise.all((await deps.store.userRoles(need(p, 'username'))).map(roleJson)) }));
+  route('GET', 'users/roles/list', v3, async (_req, p) => ({ roles: await rolesOf(await deps.store.getUser(need(p, 'username'))) }));
   route('GET', 'roles/users/list', v3, async (_req, p) => ({ assignments: (await deps.store.roleAssignments(int(p, 'role_id'))).map(assignmentJson) }));
 
   // MLflow 2.x's per-resource endpoints, over the same grants.
