@@ -98,7 +98,32 @@ export function withPageToken(body: Json, token: string | undefined): Json {
   return body;
 }
 
-/** A response already serialized (by a read worker, server/reads/): sent as it is. */
+/**
+ * runJson's text with `data.metrics` given as JSON text already (server/store/latest-metrics-json.ts),
+ * in the same key order; the run's own `data.metrics` is not read.
+ */
+export function runJsonText(r: Run, metricsJson: string | undefined, options: { outputs?: boolean } = {}): string {
+  const run = runJson({ ...r, data: { ...r.data, metrics: [] } }, options);
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(run)) {
+    if (key !== 'data') {
+      parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+      continue;
+    }
+    const data = Object.entries(value as Json).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    if (metricsJson) data.unshift(`"metrics":${metricsJson}`);
+    parts.push(`"data":{${data.join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * A response already serialized (by a read worker, server/reads/): sent as it is. `pythonFloats`: its
+ * metric values are Python floats already (withPythonFloatValues has run, or it was built so).
+ */
 export class JsonText {
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    readonly pythonFloats = false,
+  ) {}
 }

@@ -10,5 +10,5 @@ export type { ReadJob } from './jobs.js';
 export function readJob(store: TrackingStore, job: ReadJob): Promise<Record<string, unknown> | JsonText> {
   // One snapshot for the whole answer (the ids of a page and the rows that fill it), as in a worker.
   if (!store.reads) return store.db.transaction(() => executeReadJob(store, job), 'read');
-  return store.reads.run(job, clientGone.getStore()).then((text) => new JsonText(text));
+  return store.reads.run(job, clientGone.getStore()).then((text) => new JsonText(text, true));
 }

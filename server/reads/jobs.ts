@@ -2,7 +2,7 @@
 // plain-data jobs: the route coerces and validates the request, then a job does the store call and
 // shapes the response. The same function runs in a read worker (server/reads/worker.ts) or, when
 // there is none (an in-memory database), on the event loop: the bytes of the answer are the same.
-import { datasetSummaryJson, experimentJson, metricJson, runJson, withPageToken } from '../protocol/wire.js';
+import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJson, runJsonText, withPageToken } from '../protocol/wire.js';
 import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
 import type { MetricHistory } from '../store/history.js';
 import type { RunSearch, RunStore } from '../store/runs.js';
@@ -32,13 +32,16 @@ export interface ReadStores {
   experiments: ExperimentStore;
 }
 
-export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<Json> {
+export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<Json | JsonText> {
   switch (job.kind) {
     case 'searchRuns': {
-      const page = await stores.runs.search(job.search);
-      const body: Json = {};
-      if (page.items.length > 0) body.runs = page.items.map((r) => runJson(r));
-      return withPageToken(body, page.nextPageToken);
+      // Built as text: the metrics come rendered by the database (issue 18's wide runs), already as Python floats.
+      const page = await stores.runs.search(job.search, { metrics: false });
+      const metrics = await stores.runs.loader.metricsJson.load(page.items.map((r) => r.info.runId));
+      const parts: string[] = [];
+      if (page.items.length > 0) parts.push(`"runs":[${page.items.map((r, i) => runJsonText(r, metrics[i])).join(',')}]`);
+      if (page.nextPageToken) parts.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
+      return new JsonText(`{${parts.join(',')}}`, true);
     }
     case 'metricHistory': {
       const page = await stores.history.get(job.runId, job.metricKey, job.maxResults, job.pageToken);

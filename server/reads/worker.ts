@@ -3,6 +3,7 @@
 // loop gets by running a search synchronously), reply with the JSON text or the error.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MlflowError } from '../errors.js';
+import { jsonBody } from '../protocol/json-body.js';
 import { openReadConnection } from '../store/db.js';
 import { SqliteEngine } from '../store/engine/sqlite.js';
 import { ExperimentStore } from '../store/experiments.js';
@@ -20,7 +21,8 @@ const port = parentPort!;
 port.on('message', async (message: { id: number; job: ReadJob }) => {
   let reply: JobReply;
   try {
-    const json = await db.transaction(async () => JSON.stringify(await executeReadJob(stores, message.job)), 'read');
+    // The float pass runs here, off the event loop: the main thread sends the text as it is.
+    const json = await db.transaction(async () => jsonBody(await executeReadJob(stores, message.job)), 'read');
     reply = { id: message.id, json };
   } catch (e) {
     reply =

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { MessageSpec } from '../protocol/fields.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { JsonText } from '../protocol/wire.js';
-import { withPythonFloatValues } from '../protocol/float-json.js';
+import { jsonBody } from '../protocol/json-body.js';
 import { clientGone, replySignal } from '../reads/client-gone.js';
 import { MlflowError } from '../errors.js';
 
@@ -47,8 +47,7 @@ export function refuseLargerBodies(limit: number) {
 }
 
 export function sendJson(reply: FastifyReply, body: Json | JsonText): FastifyReply {
-  // Metric values as Python floats (10 → 10.0), as MLflow's message_to_json writes them.
-  return reply.type('application/json').send(withPythonFloatValues(body instanceof JsonText ? body.text : JSON.stringify(body)));
+  return reply.type('application/json').send(jsonBody(body));
 }
 
 export function endpoint(

@@ -7,6 +7,7 @@
 // page and a 100-run × 300-value UI page (bench/, workload 5), most of the time went into making a row
 // object and a 32-character run_uuid string per row.
 import type { SqlEngine } from './engine/types.js';
+import { LatestMetricsJson } from './latest-metrics-json.js';
 import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, LifecycleStage, Tag } from './entities.js';
 
 export interface RunRow {
@@ -55,12 +56,17 @@ function listsOf<T>(n: number): T[][] {
 export interface LoadOptions {
   /** runs/get returns the run's model inputs; runs/search does not (as MLflow). */
   modelInputs: boolean;
+  /** false: leave data.metrics empty (runs/search renders them as JSON in SQL: server/store/latest-metrics-json.ts). */
+  metrics?: boolean;
 }
 
 export class RunLoader {
   private readonly sql;
+  /** The page's latest metrics as JSON text, for a load with `metrics: false`. */
+  readonly metricsJson: LatestMetricsJson;
 
   constructor(private readonly db: SqlEngine) {
+    this.metricsJson = new LatestMetricsJson(db);
     const d = db.dialect;
     const ids = d.jsonValues();
     // `j.key` is the run's index in the (duplicate-free) id list; rows keep their table's insertion
@@ -112,8 +118,10 @@ export class RunLoader {
       });
     }
     const metrics = listsOf<Metric>(n);
-    for (const r of await db.values<[number, string, number, number, number, number]>(s.metrics, args)) {
-      metrics[r[0]]!.push({ key: r[1], value: r[5] ? Number.NaN : r[2], timestamp: r[3], step: r[4] });
+    if (options.metrics !== false) {
+      for (const r of await db.values<[number, string, number, number, number, number]>(s.metrics, args)) {
+        metrics[r[0]]!.push({ key: r[1], value: r[5] ? Number.NaN : r[2], timestamp: r[3], step: r[4] });
+      }
     }
     const params = listsOf<Tag>(n);
     for (const r of await db.values<[number, string, string]>(s.params, args)) params[r[0]]!.push({ key: r[1], value: r[2] });

@@ -8,7 +8,7 @@ import { appendToUriPath } from '../artifacts/uri.js';
 import type { SqlEngine } from './engine/types.js';
 import { MLFLOW_RUN_NAME, type Page, type Run, type RunInfo, type RunStatus, type Tag, type ViewType } from './entities.js';
 import type { ExperimentStore } from './experiments.js';
-import { RunLoader, toRunInfo, type RunRow } from './run-loader.js';
+import { RunLoader, toRunInfo, type LoadOptions, type RunRow } from './run-loader.js';
 import { randomRunName } from './run-names.js';
 import { validateRunTag } from './validation.js';
 
@@ -162,7 +162,7 @@ export class RunStore {
     });
   }
 
-  async search(req: RunSearch): Promise<Page<Run>> {
+  async search(req: RunSearch, load: Partial<LoadOptions> = {}): Promise<Page<Run>> {
     if (!Number.isInteger(req.maxResults) || req.maxResults < 1) {
       throw invalidParameter(`Invalid value ${req.maxResults} for parameter 'max_results' supplied. It must be a positive integer`);
     }
@@ -182,7 +182,7 @@ export class RunStore {
     }, this.db.dialect);
     const ids = (await this.db.all<{ run_uuid: string }>(sql, params)).map((r) => r.run_uuid);
     return {
-      items: await this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false }),
+      items: await this.loader.load(ids.slice(0, req.maxResults), { modelInputs: false, ...load }),
       nextPageToken: ids.length > req.maxResults ? createPageToken(offset + req.maxResults) : undefined,
     };
   }

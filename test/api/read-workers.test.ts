@@ -10,7 +10,7 @@ import { buildApp } from '../../server/app.js';
 import { makeConfig } from '../../server/config.js';
 import { MlflowError } from '../../server/errors.js';
 import { executeReadJob, type ReadJob } from '../../server/reads/jobs.js';
-import { withPythonFloatValues } from '../../server/protocol/float-json.js';
+import { jsonBody } from '../../server/protocol/json-body.js';
 
 const API = '/api/2.0/mlflow';
 let app: FastifyInstance;
@@ -31,7 +31,7 @@ async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
 /** The same job on the event loop, serialized as the endpoint would serialize it. */
 async function onEventLoop(job: ReadJob): Promise<{ status: number; body: string }> {
   try {
-    return { status: 200, body: withPythonFloatValues(JSON.stringify(await executeReadJob(app.store, job))) };
+    return { status: 200, body: jsonBody(await executeReadJob(app.store, job)) };
   } catch (e) {
     if (!(e instanceof MlflowError)) throw e;
     return { status: e.statusCode, body: JSON.stringify(e.toJSON()) };

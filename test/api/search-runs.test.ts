@@ -298,3 +298,39 @@ describe('runs/search under /ajax-api', () => {
     expectError(await api.post(`${AJAX}/runs/search`, { experiment_ids: [exp], filter: 'foo.bar = 1' }), 400, 'INVALID_PARAMETER_VALUE');
   });
 });
+
+// Issue 18: runs/search renders latest metrics in SQL (server/store/latest-metrics-json.ts) while runs/get
+// builds them as objects; both must write the same bytes, in the same order, for any value.
+describe('runs/search metrics, rendered by the database', () => {
+  const metricsText = (body: string, runId: string): string => {
+    const at = body.indexOf(`"run_id":"${runId}"`);
+    const next = body.indexOf('{"info":', at);
+    const run = body.slice(at, next < 0 ? undefined : next);
+    const start = run.indexOf('"metrics":[');
+    return start < 0 ? '' : run.slice(start, run.indexOf(']', start) + 1);
+  };
+
+  it('are byte for byte what runs/get writes: Python floats, NaN, the (clamped) infinities, order, keys', async () => {
+    const e = await createExperiment(api, 'metrics-text');
+    const values = [10, 0.1, -0, 1e16, 123456789012345680, 1e21, 1.5e-7, -2.5, 2 ** 53, 9_999_999_999_999_998, 1 / 3, 'NaN', 'Infinity', '-Infinity'];
+    const wide = (await createRun(api, e, { start_time: 1 })).info.run_id;
+    const metrics = values.map((value, i) => ({ key: i % 3 ? `m ${i}` : `a_b/${i}.x-y:z`, value, timestamp: 1_700_000_000_000 + i, step: i % 2 ? -i : i * 1000 }));
+    ok(await api.post('runs/log-batch', { run_id: wide, metrics: [...metrics].reverse() }));
+    ok(await api.post('runs/log-metric', { run_id: wide, key: 'm 1', value: 7, timestamp: 5, step: 99 })); // an update keeps its place
+    const nanOnly = (await createRun(api, e, { start_time: 2 })).info.run_id;
+    ok(await api.post('runs/log-metric', { run_id: nanOnly, key: 'n', value: 'NaN', timestamp: 1, step: 0 }));
+    const none = (await createRun(api, e, { start_time: 3 })).info.run_id;
+    const search = await api.post<SearchReply>('runs/search', { experiment_ids: [e] });
+    expect(search.status).toBe(200);
+    for (const id of [wide, nanOnly, none]) {
+      const get = await api.get('runs/get', { run_id: id });
+      expect(get.status).toBe(200);
+      expect(metricsText(search.body, id)).toBe(metricsText(get.body, id));
+    }
+    expect(metricsText(search.body, wide)).toContain('"value":10.0,');
+    expect(metricsText(search.body, wide)).toContain('"value":-1.7976931348623157e+308') // MLflow stores the infinities as ±max float;
+    expect(metricsText(search.body, nanOnly)).toBe('"metrics":[{"key":"n","value":"NaN","timestamp":1,"step":0}]');
+    expect(search.json.runs!.find((r) => r.info.run_id === none)!.data.metrics).toBeUndefined();
+    expect(search.json.runs!.find((r) => r.info.run_id === wide)!.data.metrics).toHaveLength(values.length);
+  });
+});
