@@ -52,27 +52,38 @@ export class MetricHistory {
   }
 
   /**
-   * Up to `maxResults` points per run, evenly sampled by row with NTILE, always keeping the last
-   * point: MLflow's `_sample_rows_with_window_functions`.
+   * Up to `maxResults` points per run, evenly sampled by row as MLflow's `_sample_rows_with_window_functions`
+   * does (NTILE(n) over the run's rows, the first row of each tile), always keeping the last point.
+   * The tiles are computed here from the row count instead: NTILE's first N mod n tiles hold q+1 rows
+   * and the rest q (q = N div n), so the rows kept are those at positions 0, q+1, … up to r(q+1) and
+   * then every q-th. One ROW_NUMBER pass instead of NTILE + a partitioned ROW_NUMBER + a sort
+   * (issue 18: 10 runs × 10,000 steps, 2500 points each, ~260 → ~150 ms; the same rows).
    */
   async bulkInterval(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Promise<Metric[]> {
     const n = Math.max(1, maxResults);
     const range = startStep !== undefined && endStep !== undefined ? 'AND step >= ? AND step <= ?' : '';
     const rangeArgs = range ? [startStep!, endStep!] : [];
-    const sampled = `WITH bucketed AS (
-         SELECT key, value, timestamp, step, is_nan, run_uuid,
-                NTILE(?) OVER (ORDER BY step, timestamp, value, is_nan) AS bucket
-           FROM metrics WHERE run_uuid = ? AND key = ? ${range}
-       ), ranked AS (
-         SELECT *, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY step, timestamp, value, is_nan) AS rn FROM bucketed
-       )
-       SELECT key, value, timestamp, step, is_nan, run_uuid FROM ranked WHERE rn = 1
-        ORDER BY step, timestamp, value, is_nan`;
-    const last = `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics WHERE run_uuid = ? AND key = ? ${range}
+    const where = `FROM metrics WHERE run_uuid = ? AND key = ? ${range}`;
+    const order = 'ORDER BY step, timestamp, value, is_nan';
+    const count = `SELECT COUNT(*) AS n ${where}`;
+    const all = `SELECT key, value, timestamp, step, is_nan, run_uuid ${where} ${order}`;
+    const sampled = `SELECT key, value, timestamp, step, is_nan, run_uuid FROM (
+         SELECT key, value, timestamp, step, is_nan, run_uuid, ROW_NUMBER() OVER (${order}) - 1 AS i ${where}
+       ) numbered
+       WHERE CASE WHEN i < ? THEN i % ? = 0 ELSE (i - ?) % ? = 0 END ORDER BY i`;
+    const last = `SELECT key, value, timestamp, step, is_nan, run_uuid ${where}
         ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`;
     const out: Metric[] = [];
     for (const runId of runIds) {
-      const rows = await this.db.all<MetricRow>(sampled, [n, runId, metricKey, ...rangeArgs]);
+      const total = Number((await this.db.get<{ n: number }>(count, [runId, metricKey, ...rangeArgs]))?.n ?? 0);
+      if (total === 0) continue;
+      let rows: MetricRow[];
+      if (total <= n) rows = await this.db.all<MetricRow>(all, [runId, metricKey, ...rangeArgs]);
+      else {
+        const q = Math.floor(total / n);
+        const big = (total % n) * (q + 1);
+        rows = await this.db.all<MetricRow>(sampled, [runId, metricKey, ...rangeArgs, big, q + 1, big, q]);
+      }
       const tail = await this.db.get<MetricRow>(last, [runId, metricKey, ...rangeArgs]);
       const same = (a: MetricRow, b: MetricRow) =>
         a.step === b.step && a.timestamp === b.timestamp && a.is_nan === b.is_nan && (a.is_nan === 1 || a.value === b.value);

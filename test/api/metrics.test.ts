@@ -1,6 +1,7 @@
 // Metric history reads: get-history (paged), get-history-bulk-interval (sampled), the ajax-only
 // get-history-bulk, and the ajax-only experiments/search-datasets.
 // Expected texts and samples were checked against the official MLflow 3.17.2 server.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AJAX,
@@ -180,6 +181,42 @@ describe('metrics/get-history-bulk-interval', () => {
     expect(got[0]).toBe(0);
     expect(got[9]).toBe(999);
     expect([...got].sort((a, b) => a - b)).toEqual(got);
+  });
+
+  it('picks the same rows as MLflow’s NTILE query for any row count, duplicate steps and ranges', async () => {
+    // The oracle is MLflow's own sampling SQL (_sample_rows_with_window_functions: NTILE, then the first
+    // row of each tile) run by a separate SQLite on the same rows; the server computes the tiles itself.
+    const oracle = new Database(':memory:');
+    oracle.exec('CREATE TABLE metrics (key TEXT, value REAL, timestamp INTEGER, step INTEGER, is_nan INTEGER)');
+    const ntile = oracle.prepare(`WITH b AS (SELECT *, NTILE(?) OVER (ORDER BY step, timestamp, value, is_nan) AS tile FROM metrics WHERE step BETWEEN ? AND ?),
+      r AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY tile ORDER BY step, timestamp, value, is_nan) AS rn FROM b)
+      SELECT step, timestamp, value FROM r WHERE rn = 1 ORDER BY step, timestamp, value, is_nan`);
+    const lastRow = oracle.prepare('SELECT step, timestamp, value FROM metrics WHERE step BETWEEN ? AND ? ORDER BY step DESC, timestamp DESC, value DESC LIMIT 1');
+    for (const rows of [7, 2499, 2500, 2501, 5003, 7777]) {
+      const run = (await createRun(api, exp)).info.run_id;
+      // Two points per step (a loop that logs twice), timestamps and values in no particular order.
+      const points = Array.from({ length: rows }, (_, i) => ({ key: 'y', value: (i * 7919) % 1000, timestamp: 5000 + ((i * 31) % 97), step: Math.floor(i / 2) }));
+      for (let i = 0; i < points.length; i += 1000) ok(await api.post('runs/log-batch', { run_id: run, metrics: points.slice(i, i + 1000) }));
+      oracle.exec('DELETE FROM metrics');
+      const insert = oracle.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, 0)');
+      for (const p of points) insert.run(p.key, p.value, p.timestamp, p.step);
+      for (const [maxResults, range] of [[2500, undefined], [10, undefined], [3, undefined], [7, [100, 1234]], [5, [3, 3]]] as const) {
+        const [lo, hi] = range ?? [-1, Number.MAX_SAFE_INTEGER];
+        const expected = ntile.all(maxResults, lo, hi) as { step: number; timestamp: number; value: number }[];
+        const tail = lastRow.get(lo, hi) as { step: number; timestamp: number; value: number } | undefined;
+        const end = expected[expected.length - 1];
+        if (tail && (!end || end.step !== tail.step || end.timestamp !== tail.timestamp || end.value !== tail.value)) {
+          if (expected.length >= maxResults) expected[expected.length - 1] = tail;
+          else expected.push(tail);
+        }
+        const query = { run_ids: run, metric_key: 'y', max_results: maxResults, ...(range ? { start_step: range[0], end_step: range[1] } : {}) };
+        const got = ok(await api.get<HistoryReply>(BI, query)).metrics ?? [];
+        expect(got.map((m) => [m.step, m.timestamp, m.value]), `${rows} rows, max_results ${maxResults}, range ${range}`).toEqual(
+          expected.map((m) => [m.step, m.timestamp, m.value]),
+        );
+      }
+    }
+    oracle.close();
   });
 
   it('restricts to [start_step, end_step]', async () => {
