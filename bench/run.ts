@@ -22,6 +22,7 @@ import { startReplicas } from './lib/replicas.js';
 import { renderMarkdown, targets, type Environment, type ServerResults, type WorkloadResult } from './lib/report.js';
 import { objectSha256, s3Baseline } from './lib/s3-baseline.js';
 import { apiClient, seed, type Seeded } from './lib/seed.js';
+import { seedWide, w11WideGet, w11WideSearch, w11WideUi } from './lib/wide.js';
 import { ROOT, VENV_BIN, killAllStarted, startServer, type RunningServer, type ServerName, type StoreLocation } from './lib/servers.js';
 import {
   w1RunsCreate,
@@ -170,7 +171,7 @@ interface ServerSetup {
   keep?: { seeded?: Seeded; experiments?: number };
 }
 
-const wantedBy = (args: Args) => (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[ab]$/, ''));
+const wantedBy = (args: Args) => (id: string) => args.workloads === null || args.workloads.has(id) || args.workloads.has(id.replace(/[a-c]$/, ''));
 
 function workloadSteps(ctx: Context, server: RunningServer, source: SourceFile | null, setup: ServerSetup): [string, () => Promise<WorkloadResult>][] {
   return [
@@ -185,6 +186,9 @@ function workloadSteps(ctx: Context, server: RunningServer, source: SourceFile |
     ['7', () => w7ExperimentsSearch(ctx)],
     ['8', () => w8Mixed(ctx)],
     ['9', () => w9Artifact(server, source!, ctx.log, setup.storedSha256)],
+    ['11a', () => w11WideSearch(ctx)],
+    ['11b', () => w11WideUi(ctx)],
+    ['11c', () => w11WideGet(ctx)],
   ];
 }
 
@@ -221,10 +225,18 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
 
     let api = apiClient(seedPool);
     // Only the reads (5-8) need the data set: a partial run of writes skips the seeding.
-    const needsData = ['5a', '5b', '6a', '6b', '7', '8'].some(wanted);
-    const seeded: Seeded = needsData
+    const needsBase = ['5a', '5b', '6a', '6b', '7', '8'].some(wanted);
+    const needsWide = ['11a', '11b', '11c'].some(wanted);
+    const needsData = needsBase || needsWide;
+    const seeded: Seeded = needsBase
       ? await seed(api, sizes, SEED_CONCURRENCY, log)
       : { searchExperimentId: '', uiExperimentId: '', historyRunId: '', chartRunIds: [], experimentCount: 1, seconds: {}, retries: 0 };
+    if (needsWide) {
+      const wide = await seedWide(api, sizes, SEED_CONCURRENCY, log);
+      seeded.wide = wide.seeded;
+      seeded.seconds[`${sizes.wideRuns} wide runs`] = wide.seconds;
+      seeded.experimentCount++;
+    }
     if (needsData) {
       // The workloads start on a fresh process over the seeded data, as after a deploy, so that what the
       // seeding left behind in a process (caches, pools, heap) does not count. Both servers alike.

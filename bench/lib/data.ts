@@ -15,6 +15,12 @@ export interface Sizes {
   chartSteps: number;
   /** Workload 7. */
   experiments: number;
+  /** Workload 11 (issue 18's wide runs): runs × params × metrics, and every wideEvery-th run with wideExtraMetrics more keys. */
+  wideRuns: number;
+  wideParams: number;
+  wideMetrics: number;
+  wideEvery: number;
+  wideExtraMetrics: number;
   /** Workload 9, MiB. */
   artifactMiB: number;
   /** Warm-up and measured duration of each load workload, ms. */
@@ -35,6 +41,11 @@ export const FULL: Sizes = {
   chartRuns: 10,
   chartSteps: 10_000,
   experiments: 1_000,
+  wideRuns: 2_000,
+  wideParams: 20,
+  wideMetrics: 20,
+  wideEvery: 10,
+  wideExtraMetrics: 1_000,
   artifactMiB: 1024,
   warmupMs: 2_000,
   durationMs: 10_000,
@@ -52,6 +63,11 @@ export const QUICK: Sizes = {
   chartRuns: 10,
   chartSteps: 1_000,
   experiments: 50,
+  wideRuns: 100,
+  wideParams: 20,
+  wideMetrics: 20,
+  wideEvery: 10,
+  wideExtraMetrics: 1_000,
   artifactMiB: 32,
   warmupMs: 0,
   durationMs: 1_000,

@@ -89,7 +89,8 @@ function loadRow(label: string, l: LoadResult | undefined, rss: number | undefin
 
 export function targets(m: ServerResults | undefined, p: ServerResults | undefined): Target[] {
   const out: Target[] = [];
-  for (const id of ['2', '3', '5a', '5b']) {
+  for (const id of ['2', '3', '5a', '5b', '6b', '11a', '11b', '11c']) {
+    if (!find(m, id, 'load') && !find(p, id, 'load')) continue;
     const a = find(m, id, 'load');
     const b = find(p, id, 'load');
     const r = a && b ? a.load.valuesPerSec / b.load.valuesPerSec : Number.NaN;
@@ -147,11 +148,12 @@ export function renderMarkdown(env: Environment, results: ServerResults[], notes
     '',
   );
 
-  lines.push('## Workloads 1–7', '');
+  lines.push('## Workloads 1–7 and 11 (wide runs)', '');
   lines.push('| # | Workload | Server | req/s | values/s | p50 | p95 | p99 | requests | errors | peak RSS MiB |');
   lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const ids = ['1', '2', '3', '4', '5a', '5b', '6a', '6b', '7'];
+  const ids = ['1', '2', '3', '4', '5a', '5b', '6a', '6b', '7', '11a', '11b', '11c'];
   for (const id of ids) {
+    if (!find(m, id, 'load') && !find(p, id, 'load')) continue;
     const a = find(m, id, 'load');
     const b = find(p, id, 'load');
     const title = a?.title ?? b?.title ?? id;

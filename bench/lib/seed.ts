@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
 import { historyPoints, searchRunTags, uiBatches, type Sizes } from './data.js';
 import { parallel, send } from './load.js';
+import type { WideSeeded } from './wide.js';
 
 export interface ApiClient {
   pool: Pool;
@@ -71,6 +72,8 @@ export interface Seeded {
   chartRunIds: string[];
   /** Experiments that exist after seeding, Default included (workload 7's expected count). */
   experimentCount: number;
+  /** Workload 11's wide runs, when seeded (bench/lib/wide.ts). */
+  wide?: WideSeeded;
   seconds: Record<string, number>;
   retries: number;
 }

@@ -39,7 +39,7 @@ export interface LoadWorkload {
   peakRssMiB: number;
 }
 
-interface Spec {
+export interface Spec {
   id: string;
   title: string;
   concurrency: number;
@@ -49,7 +49,8 @@ interface Spec {
   factory: RequestFactory;
 }
 
-async function measure(ctx: Context, spec: Spec): Promise<LoadWorkload> {
+/** Runs one load workload against ctx.server (also for the workloads in other modules, e.g. wide.ts). */
+export async function measureLoad(ctx: Context, spec: Spec): Promise<LoadWorkload> {
   const pool = makePool(ctx.server.url, spec.concurrency);
   try {
     ctx.server.rss.resetPeak();
@@ -86,7 +87,7 @@ async function experimentFor(ctx: Context, name: string): Promise<string> {
 
 export async function w1RunsCreate(ctx: Context): Promise<LoadWorkload> {
   const experimentId = await experimentFor(ctx, 'bench-w1');
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '1',
     title: 'runs/create',
     concurrency: 20,
@@ -105,7 +106,7 @@ export async function w1RunsCreate(ctx: Context): Promise<LoadWorkload> {
 export async function w2SmallBatch(ctx: Context): Promise<LoadWorkload> {
   const experimentId = await experimentFor(ctx, 'bench-w2');
   const runId = await createRun(ctx.api, experimentId, 'w2');
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '2',
     title: 'log-batch, 10 metrics, one run',
     concurrency: 20,
@@ -123,7 +124,7 @@ export async function w3BigBatch(ctx: Context): Promise<LoadWorkload> {
   const experimentId = await experimentFor(ctx, 'bench-w3');
   const runIds: string[] = [];
   for (let c = 0; c < 20; c++) runIds.push(await createRun(ctx.api, experimentId, `w3-${c}`));
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '3',
     title: 'log-batch, 1000 metrics, one run per client',
     concurrency: 20,
@@ -137,7 +138,7 @@ export async function w4LogMetric(ctx: Context): Promise<LoadWorkload> {
   const experimentId = await experimentFor(ctx, 'bench-w4');
   const runIds: string[] = [];
   for (let c = 0; c < 20; c++) runIds.push(await createRun(ctx.api, experimentId, `w4-${c}`));
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '4',
     title: 'log-metric, one run per client',
     concurrency: 20,
@@ -170,7 +171,7 @@ export function searchRequest(ctx: Context): BenchRequest {
 
 export function w5Search(ctx: Context): Promise<LoadWorkload> {
   const req = searchRequest(ctx);
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '5a',
     title: `runs/search max_results=${SEARCH_PAGE} over ${ctx.sizes.searchRuns} runs`,
     concurrency: 20,
@@ -205,7 +206,7 @@ export function w5UiSearch(ctx: Context): Promise<LoadWorkload> {
     { experiment_ids: [ctx.seeded.uiExperimentId], filter: UI_FILTER, order_by: [UI_ORDER_BY], max_results: UI_PAGE, run_view_type: 'ACTIVE_ONLY' },
     { values: expected, check: uiCheck(expected) },
   );
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '5b',
     title: `UI runs table: ${UI_PAGE} rows, ${UI_FILTER}, ${UI_ORDER_BY}, ${ctx.sizes.uiRuns} runs × ${ctx.sizes.uiParams} params × ${ctx.sizes.uiMetrics} metrics`,
     concurrency: 20,
@@ -228,7 +229,7 @@ export function w6History(ctx: Context): Promise<LoadWorkload> {
       return null;
     },
   };
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '6a',
     title: `get-history, ${steps}-step metric`,
     concurrency: 4,
@@ -262,7 +263,7 @@ export function w6BulkInterval(ctx: Context): Promise<LoadWorkload> {
       return null;
     },
   };
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '6b',
     title: `get-history-bulk-interval, ${runIds.length} runs × ${ctx.sizes.chartSteps} steps`,
     concurrency: 20,
@@ -282,7 +283,7 @@ export function w7ExperimentsSearch(ctx: Context): Promise<LoadWorkload> {
       return n === expected ? null : `experiments/search returned ${n} experiments, expected ${expected}`;
     },
   });
-  return measure(ctx, {
+  return measureLoad(ctx, {
     id: '7',
     title: `experiments/search over ${ctx.experiments} experiments`,
     concurrency: 20,
