@@ -2,7 +2,7 @@
 // plain-data jobs: the route coerces and validates the request, then a job does the store call and
 // shapes the response. The same function runs in a read worker (server/reads/worker.ts) or, when
 // there is none (an in-memory database), on the event loop: the bytes of the answer are the same.
-import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJson, runJsonText, withPageToken } from '../protocol/wire.js';
+import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJsonText, withPageToken } from '../protocol/wire.js';
 import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
 import type { MetricHistory } from '../store/history.js';
 import type { RunSearch, RunStore } from '../store/runs.js';
@@ -59,8 +59,11 @@ export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<
       if (page.items.length > 0) body.experiments = page.items.map(experimentJson);
       return withPageToken(body, page.nextPageToken);
     }
-    case 'getRun':
-      return { run: runJson(await stores.runs.get(job.runId), { outputs: job.outputs }) };
+    case 'getRun': {
+      const run = await stores.runs.get(job.runId, { metrics: false });
+      const [metrics] = await stores.runs.loader.metricsJson.load([job.runId]);
+      return new JsonText(`{"run":${runJsonText(run, metrics, { outputs: job.outputs })}}`, true);
+    }
     case 'searchDatasets': {
       const summaries = await stores.history.searchDatasets(job.experimentIds);
       return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};

@@ -97,8 +97,8 @@ export class RunStore {
     }
   }
 
-  async get(runId: string): Promise<Run> {
-    const run = (await this.loader.load([runId], { modelInputs: true }))[0];
+  async get(runId: string, load: Partial<LoadOptions> = {}): Promise<Run> {
+    const run = (await this.loader.load([runId], { modelInputs: true, ...load }))[0];
     if (!run) throw notFound(`Run with id=${runId} not found`);
     return run;
   }

@@ -2,6 +2,8 @@
 // run_view_type; max_results bounds; malformed filters are 400, never 5xx.
 // Every expected result list was produced by the official MLflow 3.17.2 server on the same data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonBody } from '../../server/protocol/json-body.js';
+import { runJson } from '../../server/protocol/wire.js';
 import {
   AJAX,
   createExperiment,
@@ -299,9 +301,9 @@ describe('runs/search under /ajax-api', () => {
   });
 });
 
-// Issue 18: runs/search renders latest metrics in SQL (server/store/latest-metrics-json.ts) while runs/get
-// builds them as objects; both must write the same bytes, in the same order, for any value.
-describe('runs/search metrics, rendered by the database', () => {
+// Issue 18: runs/search and runs/get render latest metrics in SQL (server/store/latest-metrics-json.ts);
+// they must write the bytes the objects' serialization writes, in the same order, for any value.
+describe('runs/search and runs/get metrics, rendered by the database', () => {
   const metricsText = (body: string, runId: string): string => {
     const at = body.indexOf(`"run_id":"${runId}"`);
     const next = body.indexOf('{"info":', at);
@@ -310,7 +312,7 @@ describe('runs/search metrics, rendered by the database', () => {
     return start < 0 ? '' : run.slice(start, run.indexOf(']', start) + 1);
   };
 
-  it('are byte for byte what runs/get writes: Python floats, NaN, the (clamped) infinities, order, keys', async () => {
+  it('are byte for byte what serializing the objects writes: Python floats, NaN, the (clamped) infinities, order, keys', async () => {
     const e = await createExperiment(api, 'metrics-text');
     const values = [10, 0.1, -0, 1e16, 123456789012345680, 1e21, 1.5e-7, -2.5, 2 ** 53, 9_999_999_999_999_998, 1 / 3, 'NaN', 'Infinity', '-Infinity'];
     const wide = (await createRun(api, e, { start_time: 1 })).info.run_id;
@@ -323,9 +325,12 @@ describe('runs/search metrics, rendered by the database', () => {
     const search = await api.post<SearchReply>('runs/search', { experiment_ids: [e] });
     expect(search.status).toBe(200);
     for (const id of [wide, nanOnly, none]) {
+      // The reference: the run loaded as objects and serialized as every other answer is.
+      const reference = jsonBody({ run: runJson(await api.app.store.runs.get(id)) });
       const get = await api.get('runs/get', { run_id: id });
       expect(get.status).toBe(200);
-      expect(metricsText(search.body, id)).toBe(metricsText(get.body, id));
+      expect(metricsText(search.body, id)).toBe(metricsText(reference, id));
+      expect(metricsText(get.body, id)).toBe(metricsText(reference, id));
     }
     expect(metricsText(search.body, wide)).toContain('"value":10.0,');
     expect(metricsText(search.body, wide)).toContain('"value":-1.7976931348623157e+308') // MLflow stores the infinities as ±max float;
