@@ -21,8 +21,9 @@ import { REPLICA_WORKLOADS, postgresTargets, renderPostgresMarkdown, type Postgr
 import { startReplicas } from './lib/replicas.js';
 import { renderMarkdown, targets, type Environment, type ServerResults, type WorkloadResult } from './lib/report.js';
 import { objectSha256, s3Baseline } from './lib/s3-baseline.js';
-import { apiClient, seed, type Seeded } from './lib/seed.js';
-import { seedWide, w11WideGet, w11WideSearch, w11WideUi } from './lib/wide.js';
+import { SEED_PARTS, apiClient, seed, type Seeded } from './lib/seed.js';
+import { compareRawReads, timeMinflowReads, type MinflowRead } from './lib/raw-reads.js';
+import { rawReadSpecs, seedWide, w11WideGet, w11WideSearch, w11WideUi } from './lib/wide.js';
 import { ROOT, VENV_BIN, killAllStarted, startServer, type RunningServer, type ServerName, type StoreLocation } from './lib/servers.js';
 import {
   w1RunsCreate,
@@ -211,6 +212,7 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
   const log = (msg: string) => console.log(`[${name}] ${msg}`);
   const results: ServerResults = { name, workloads: [], seedSeconds: {}, seedRetries: 0, failures: [], totalSeconds: 0 };
   const wanted = wantedBy(args);
+  let oneClient: MinflowRead[] = [];
   log('starting');
   const nodeArgs = args.profile && name === 'minflow' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
   const startOptions = { nodeArgs, cli: name === 'minflow' ? args.minflowCli : undefined, store: setup.store };
@@ -229,7 +231,7 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     const needsWide = ['11a', '11b', '11c'].some(wanted);
     const needsData = needsBase || needsWide;
     const seeded: Seeded = needsBase
-      ? await seed(api, sizes, SEED_CONCURRENCY, log)
+      ? await seed(api, sizes, SEED_CONCURRENCY, log, (part) => SEED_PARTS[part].some(wanted))
       : { searchExperimentId: '', uiExperimentId: '', historyRunId: '', chartRunIds: [], experimentCount: 1, seconds: {}, retries: 0 };
     if (needsWide) {
       const wide = await seedWide(api, sizes, SEED_CONCURRENCY, log);
@@ -252,6 +254,13 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     const ctx: Context = { server, api, sizes, seeded, experiments: seeded.experimentCount, log };
     const steps = workloadSteps(ctx, server, source, setup).filter(([id]) => wanted(id) && (id !== '9' || source));
     await runSteps(name, steps, results, log);
+    if (name === 'minflow' && (wanted('11') || wanted('6b'))) {
+      try {
+        oneClient = await timeMinflowReads(seedPool, rawReadSpecs(ctx), sizes === QUICK ? 3 : 15, log);
+      } catch (e) {
+        results.failures.push(`raw-SQL comparison failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     if (setup.keep) {
       setup.keep.seeded = needsData ? seeded : undefined;
       setup.keep.experiments = ctx.experiments;
@@ -260,6 +269,15 @@ async function benchServer(name: ServerName, args: Args, sizes: Sizes, source: S
     await seedPool.close();
     await server.stop();
     log('stopped');
+  }
+  if (oneClient.length > 0) {
+    // The script reads the database the server left, after it stopped: nothing else on the engine.
+    const where = setup.store?.backendStoreUri.startsWith('postgresql') ? { postgresUri: setup.store.backendStoreUri } : { sqliteFile: path.join(server.dataDir, 'mlflow.db') };
+    try {
+      results.rawReads = await compareRawReads(where, oneClient, sizes === QUICK ? 3 : 15, log);
+    } catch (e) {
+      results.failures.push(`raw-SQL comparison failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   results.totalSeconds = (performance.now() - t0) / 1000;
   return results;

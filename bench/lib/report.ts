@@ -1,6 +1,7 @@
 // The results as markdown: machine and versions, one table row per workload and server with the
 // ratio Minflow ÷ MLflow, the special workloads (8, 9, 10), the issue's targets met or missed, and
 // anything that went wrong.
+import type { RawRead } from './raw-reads.js';
 import type { ArtifactWorkload } from './artifact-proxy.js';
 import { SEED_CONCURRENCY, type Sizes } from './data.js';
 import type { LoadResult } from './load.js';
@@ -24,6 +25,8 @@ export interface ServerResults {
   /** Harness-level failures: a workload that threw, a wrong row count, errors where none are allowed. */
   failures: string[];
   totalSeconds: number;
+  /** Issue 18: Minflow's one-client reads beside a plain SQL script's (bench/lib/raw-reads.ts). */
+  rawReads?: RawRead[];
 }
 
 export interface Environment {
@@ -97,6 +100,10 @@ export function targets(m: ServerResults | undefined, p: ServerResults | undefin
     // A ratio over MLflow requests that failed (timed out) is not only speed: say so beside it.
     const failed = b && b.load.errors > 0 ? ` (MLflow: ${b.load.errors} of ${b.load.requests} requests failed, see "Errors")` : '';
     out.push({ target: `${id}: Minflow ≥ 10× MLflow's throughput`, measured: Number.isFinite(r) ? `${r.toFixed(1)}×${failed}` : 'not measured', met: r >= 10 });
+  }
+  for (const r of m?.rawReads ?? []) {
+    const x = r.minflowMs / r.rawMs;
+    out.push({ target: `${r.id}: Minflow within 3× a plain SQL read of the same rows`, measured: `${x.toFixed(2)}× (${f(r.minflowMs)} vs ${f(r.rawMs)} ms)`, met: x <= 3 });
   }
   const w8 = find(m, '8', 'mixed');
   if (w8) {
@@ -222,6 +229,18 @@ export function renderMarkdown(env: Environment, results: ServerResults[], notes
   if (w10m && w10p) lines.push(`| **Minflow ÷ MLflow** | ${ratio(w10m.startupMs, w10p.startupMs)} | ${ratio(w10m.idleRssMiB, w10p.idleRssMiB)} |`);
   lines.push('');
 
+  if (m?.rawReads?.length) {
+    lines.push('## Minflow beside a plain SQL script (issue 18)', '');
+    lines.push(
+      'The same rows read by a plain script on the same engine and data (one connection, rows as objects: the page\'s ids in the ' +
+        "search's order, then its runs, latest metrics, params and tags; for bulk-interval MLflow's own NTILE query and last-point " +
+        "query per run), against Minflow's answer over HTTP to one client at a time. Medians; the target is Minflow within 3×.",
+      '',
+    );
+    lines.push('| # | Read | plain SQL ms | Minflow ms | Minflow ÷ SQL |', '|---|---|---:|---:|---:|');
+    for (const r of m.rawReads) lines.push(`| ${r.id} | ${r.label} | ${f(r.rawMs)} | ${f(r.minflowMs)} | ${ratio(r.minflowMs, r.rawMs)} |`);
+    lines.push('');
+  }
   lines.push(`## ${options.targetsTitle ?? 'Targets (issue 7)'}`, '');
   lines.push('| Target | Measured | Met |', '|---|---|---|');
   for (const t of options.targets ?? targets(m, p)) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);

@@ -100,7 +100,17 @@ export async function removeDuplicateRuns(api: ApiClient, experimentId: string):
 }
 
 /** Seeds everything workloads 5-7 read; `concurrency` requests in flight. */
-export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, log: (m: string) => void): Promise<Seeded> {
+/** The parts of the data set, and the workloads that read each. */
+export const SEED_PARTS = {
+  experiments: ['7', '8'],
+  search: ['5a', '8'],
+  ui: ['5b'],
+  history: ['6a', '6b'],
+} as const;
+export type SeedPart = keyof typeof SEED_PARTS;
+
+/** Seeds what workloads 5-8 read, or only the parts `wanted` names (a partial run); `concurrency` requests in flight. */
+export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, log: (m: string) => void, wanted: (part: SeedPart) => boolean = () => true): Promise<Seeded> {
   const seconds: Record<string, number> = {};
   const timed = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -110,16 +120,19 @@ export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, lo
     return out;
   };
 
-  await timed(`${sizes.experiments} experiments`, () =>
-    parallel(sizes.experiments, concurrency, (i) =>
-      createExperiment(api, `bench-exp-${String(i).padStart(5, '0')}`, [{ key: 'owner', value: `team-${i % 5}` }]),
-    ),
-  );
+  if (wanted('experiments')) {
+    await timed(`${sizes.experiments} experiments`, () =>
+      parallel(sizes.experiments, concurrency, (i) =>
+        createExperiment(api, `bench-exp-${String(i).padStart(5, '0')}`, [{ key: 'owner', value: `team-${i % 5}` }]),
+      ),
+    );
+  }
 
   const searchExperimentId = await createExperiment(api, 'bench-search');
   const retriesBefore = api.retries;
-  await timed(`${sizes.searchRuns} search runs`, () =>
-    parallel(sizes.searchRuns, concurrency, (i) => createRun(api, searchExperimentId, `run-${i}`, searchRunTags(i), 1_700_000_000_000 + i * 1000)),
+  const searchRuns = wanted('search') ? sizes.searchRuns : 0;
+  await timed(`${searchRuns} search runs`, () =>
+    parallel(searchRuns, concurrency, (i) => createRun(api, searchExperimentId, `run-${i}`, searchRunTags(i), 1_700_000_000_000 + i * 1000)),
   );
   // A retried runs/create whose first attempt did land (the server committed, then the answer failed or
   // timed out) leaves a second run of that name; workload 5 expects exactly searchRuns active runs.
@@ -129,8 +142,9 @@ export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, lo
   }
 
   const uiExperimentId = await createExperiment(api, 'bench-ui');
-  await timed(`${sizes.uiRuns} UI runs × ${sizes.uiParams} params × ${sizes.uiMetrics} metrics`, () =>
-    parallel(sizes.uiRuns, concurrency, async (i) => {
+  const uiRuns = wanted('ui') ? sizes.uiRuns : 0;
+  await timed(`${uiRuns} UI runs × ${sizes.uiParams} params × ${sizes.uiMetrics} metrics`, () =>
+    parallel(uiRuns, concurrency, async (i) => {
       const runId = await createRun(api, uiExperimentId, `ui-run-${i}`, [], 1_700_000_000_000 + i * 1000);
       for (const batch of uiBatches(i, sizes)) await api.call('POST', `${API}/runs/log-batch`, { run_id: runId, ...batch });
     }),
@@ -138,10 +152,11 @@ export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, lo
 
   const historyExperimentId = await createExperiment(api, 'bench-history');
   const historyRunId = await createRun(api, historyExperimentId, 'history');
-  const chartRunIds = await parallel(sizes.chartRuns, concurrency, (i) => createRun(api, historyExperimentId, `chart-${i}`));
+  const chartRunIds = wanted('history') ? await parallel(sizes.chartRuns, concurrency, (i) => createRun(api, historyExperimentId, `chart-${i}`)) : [];
   // One 1000-point batch per request; the chart runs' batches interleave with the long history's.
   const jobs: { runId: string; from: number; count: number }[] = [];
-  for (let s = 0; s < sizes.historySteps; s += 1000) jobs.push({ runId: historyRunId, from: s, count: Math.min(1000, sizes.historySteps - s) });
+  const historySteps = wanted('history') ? sizes.historySteps : 0;
+  for (let s = 0; s < historySteps; s += 1000) jobs.push({ runId: historyRunId, from: s, count: Math.min(1000, historySteps - s) });
   for (const runId of chartRunIds) {
     for (let s = 0; s < sizes.chartSteps; s += 1000) jobs.push({ runId, from: s, count: Math.min(1000, sizes.chartSteps - s) });
   }
@@ -157,7 +172,7 @@ export async function seed(api: ApiClient, sizes: Sizes, concurrency: number, lo
     uiExperimentId,
     historyRunId,
     chartRunIds,
-    experimentCount: 1 + sizes.experiments + 3,
+    experimentCount: 1 + (wanted('experiments') ? sizes.experiments : 0) + 3,
     seconds,
     retries: api.retries,
   };

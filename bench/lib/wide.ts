@@ -9,6 +9,7 @@
 import { BASE_TIME, UI_PAGE, uiMetricValue, type Sizes } from './data.js';
 import { parallel, type BenchRequest } from './load.js';
 import { API, createExperiment, createRun, type ApiClient } from './seed.js';
+import { bulkIntervalStatements, runRowsStatements, searchPageStatements, type RawReadSpec } from './raw-reads.js';
 import { measureLoad, type Context, type LoadWorkload } from './workloads.js';
 
 export interface WideSeeded {
@@ -134,4 +135,27 @@ export function w11WideGet(ctx: Context): Promise<LoadWorkload> {
     checkEvery: 4,
     factory: () => req,
   });
+}
+
+/** Issue 18's raw-SQL comparisons: the wide reads (when seeded) and 6b's bulk-interval (when its runs are). */
+export function rawReadSpecs(ctx: Context): RawReadSpec[] {
+  const specs: RawReadSpec[] = [];
+  const wide = ctx.seeded.wide;
+  if (wide) {
+    specs.push(
+      { id: '11a', label: `runs/search of ${WIDE_SEARCH_PAGE} wide runs`, request: wideSearchRequest(ctx, WIDE_SEARCH_PAGE), statements: searchPageStatements(wide.experimentId, 'm3', WIDE_SEARCH_PAGE + 1) },
+      { id: '11b', label: `the UI's ${UI_PAGE}-row table of wide runs`, request: wideSearchRequest(ctx, UI_PAGE), statements: searchPageStatements(wide.experimentId, 'm3', UI_PAGE + 1) },
+      { id: '11c', label: `runs/get of a ${wideRunMetrics(0, ctx.sizes)}-metric run`, request: wideGetRequest(ctx), statements: runRowsStatements(wide.wideRunId) },
+    );
+  }
+  const charts = ctx.seeded.chartRunIds;
+  if (charts.length > 0) {
+    specs.push({
+      id: '6b',
+      label: `get-history-bulk-interval, ${charts.length} runs × ${ctx.sizes.chartSteps} steps`,
+      request: { method: 'GET', path: `${API}/metrics/get-history-bulk-interval?${charts.map((id) => `run_ids=${id}`).join('&')}&metric_key=loss` },
+      statements: bulkIntervalStatements(charts, 'loss', 2500),
+    });
+  }
+  return specs;
 }
