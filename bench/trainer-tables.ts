@@ -4,7 +4,7 @@
 // Writes its section of bench/TRAINER.md (between the trainer-tables markers).
 //
 //   npm run build && npx tsx bench/trainer-tables.ts [--budget S] [--abt PATH]
-// Needs the compat venv with lightgbm: .venv/bin/pip install lightgbm
+// Needs the compat venv with lightgbm: .venv/bin/pip install -r bench/requirements-trainer.txt
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,8 @@ if (args.includes('--help')) {
   process.stdout.write(
     'Usage: npx tsx bench/trainer-tables.ts [--budget S] [--abt PATH] [--tables NAMES] [--dry-run]\n' +
       '  the trainer vs tuned HistGradientBoosting and LightGBM on 4 churn tables → bench/TRAINER.md\n' +
-      '  --tables abt,bank  only these tables; --dry-run  print the rows, leave TRAINER.md as it is\n',
+      '  --tables abt,bank  only these tables; --dry-run  print the rows, leave TRAINER.md as it is\n' +
+      '  needs .venv with lightgbm: .venv/bin/pip install -r bench/requirements-trainer.txt\n',
   );
   process.exit(0);
 }
@@ -56,7 +57,15 @@ interface Baselines {
 const f4 = (x: number) => x.toFixed(4);
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(VENV_BIN, 'python'))) throw new Error('no .venv: python3 -m venv .venv && .venv/bin/pip install -r test/compat/requirements.txt lightgbm');
+  const install = '.venv/bin/pip install -r bench/requirements-trainer.txt';
+  if (!fs.existsSync(path.join(VENV_BIN, 'python'))) throw new Error(`no .venv: python3 -m venv .venv && ${install}`);
+  // Checked before the first table: otherwise the trainer runs for minutes before the baselines' script
+  // fails on its import. .ci/run's venv has no lightgbm (no test needs it).
+  try {
+    execFileSync(path.join(VENV_BIN, 'python'), ['-c', 'import lightgbm, sklearn'], { stdio: 'pipe' });
+  } catch {
+    throw new Error(`.venv has no lightgbm (or scikit-learn): ${install}`);
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'minflow-trainer-tables-'));
   const tables: ChurnTable[] = [
     { name: 'abt', file: ABT, target: 'flag_churn', drop: [], describe: "the seed's table: 4,055 rows, 92 numeric features (19% blank), churn rate ≈43%" },
