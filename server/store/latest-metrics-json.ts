@@ -35,8 +35,10 @@ export class LatestMetricsJson {
       const metric = `'{"key":' || to_json(t.key)::text || ',"value":' || CASE WHEN t.is_nan THEN '"NaN"' ELSE chr(1) END || ',"timestamp":' || COALESCE(t.timestamp::text, 'null') || ',"step":' || t.step::text || '}'`;
       // float8's text is shortest round-trip; 'Infinity' is not JSON, 1e999 parses to it.
       const value = `CASE WHEN t.value = 'Infinity' THEN '1e999' WHEN t.value = '-Infinity' THEN '-1e999' ELSE t.value::text END`;
-      this.sql = `SELECT j.key, string_agg(${metric}, ',' ${order}) || chr(2) || '[' || COALESCE(string_agg(${value}, ',' ${order}) FILTER (WHERE NOT t.is_nan), '') || ']'
-                    FROM ${d.jsonEach('j')} JOIN latest_metrics t ON t.run_uuid = j.value GROUP BY j.key`;
+      // LATERAL: one run_uuid index lookup per run whatever the statistics say (see run-loader.ts).
+      this.sql = `SELECT j.key, m.text FROM ${d.jsonEach('j')} CROSS JOIN LATERAL (
+                    SELECT string_agg(${metric}, ',' ${order}) || chr(2) || '[' || COALESCE(string_agg(${value}, ',' ${order}) FILTER (WHERE NOT t.is_nan), '') || ']' AS text
+                      FROM latest_metrics t WHERE t.run_uuid = j.value) m`;
     }
   }
 
