@@ -23,7 +23,7 @@ export const DEMO_ROWS = 4000;
 const HELP = `Usage: minflow demo [server options]
 
 Starts the Minflow server (default http://127.0.0.1:5000, data in ./mlruns), trains the churn models
-(decision tree, 500-tree random forest, ensemble) on a synthetic ${DEMO_ROWS}-row table in the abt.csv
+(decision tree, 500-tree random forest, tuned gradient boosting and their CV-weighted blend) on a synthetic ${DEMO_ROWS}-row table in the abt.csv
 layout, logs them to experiment "churn", registers the best as a version of model "churn" (@challenger,
 and @production when it beats the current one), starts the scoring server for models:/churn@production
 on the next port (default 5001), prints where to look, and keeps serving until Ctrl-C.
