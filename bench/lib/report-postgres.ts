@@ -41,7 +41,7 @@ function yardstick(extras: PostgresExtras): { up: number; down: number } | null 
 
 export function postgresTargets(m: ServerResults | undefined, p: ServerResults | undefined, extras: PostgresExtras): Target[] {
   const out = targets(m, p)
-    .filter((t) => /^(2|3|5a|5b): /.test(t.target) || t.target.startsWith('8: zero'))
+    .filter((t) => /^(2|3|5a|5b|6b|11[abc]): /.test(t.target) || t.target.startsWith('8: zero'))
     .map((t) => ({ ...t, target: t.target.replace("MLflow's throughput", "MLflow's throughput, both on PostgreSQL") }));
   const w9 = find(m, '9', 'artifact');
   const s3 = yardstick(extras);
