@@ -41,15 +41,22 @@ export function pythonStr(value: unknown, floats: ReadonlySet<number> = new Set(
   return pythonReprOf(value, floats);
 }
 
-function pythonReprOf(value: unknown, floats: ReadonlySet<number>): string {
+/**
+ * Python's repr recurses too and fails (RecursionError, a 500 in MLflow) on values nested about a
+ * thousand deep; here such a value is refused as the client's mistake before the stack runs out.
+ */
+const MAX_REPR_DEPTH = 200;
+
+function pythonReprOf(value: unknown, floats: ReadonlySet<number>, depth = 0): string {
+  if (depth > MAX_REPR_DEPTH) throw invalidParameter(`Invalid value supplied: a list or object nested more than ${MAX_REPR_DEPTH} levels deep.`);
   if (value === undefined || value === null) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'number') return Number.isInteger(value) && floats.has(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
   if (typeof value === 'string') return pythonRepr(value);
-  if (Array.isArray(value)) return `[${value.map((v) => pythonReprOf(v, floats)).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => pythonReprOf(v, floats, depth + 1)).join(', ')}]`;
   return `{${Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `${pythonRepr(k)}: ${pythonReprOf(v, floats)}`)
+    .map(([k, v]) => `${pythonRepr(k)}: ${pythonReprOf(v, floats, depth + 1)}`)
     .join(', ')}}`;
 }
 

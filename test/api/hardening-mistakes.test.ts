@@ -58,6 +58,18 @@ const cases: Case[] = [
     name: 'logged-models/search 100k order_by',
     send: () => api.post('logged-models/search', { experiment_ids: [experimentId], order_by: MANY_ORDER_BY.map(() => ({ field_name: 'm' })) }),
   },
+  // Found by the fuzz test: str() of a prompt parameter's value recursed until the stack ran out (500).
+  {
+    name: 'create-promptlab-run with a prompt parameter nested 5,000 deep',
+    send: () =>
+      api.request({
+        method: 'POST',
+        url: '/ajax-api/2.0/mlflow/runs/create-promptlab-run',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"experiment_id": "${experimentId}", "prompt_template": "t", "model_route": "r", "model_input": "i", "mlflow_version": "3.17.2",
+          "prompt_parameters": [{"key": "k", "value": ${'['.repeat(5000)}1${']'.repeat(5000)}}]}`,
+      }),
+  },
 ];
 
 describe('client mistakes get a 400, never a 5xx (issue 14 item 12)', () => {
