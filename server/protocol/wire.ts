@@ -1,6 +1,5 @@
 // Entities → MLflow's JSON (message_to_json): snake_case, int64 as numbers, enums as names, empty
 // repeated fields and unset optional fields left out, NaN metric values as the string "NaN".
-import { pythonFloatText } from './float-text.js';
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, DatasetSummary } from '../store/entities.js';
 
 type Json = Record<string, unknown>;
@@ -97,23 +96,6 @@ export function datasetSummaryJson(s: DatasetSummary): Json {
 export function withPageToken(body: Json, token: string | undefined): Json {
   if (token) body.next_page_token = token;
   return body;
-}
-
-/**
- * `[metricJson(m), …]` as text, for the sampled histories (get-history-bulk-interval: 2,500 points × up to
- * 100 runs of one key): no object per point and no float pass over the result, keys and run ids written
- * once each. Only the fields those points carry (key, value, timestamp, step, run_id).
- */
-export function sampledMetricsJsonText(metrics: Metric[]): string {
-  const quoted = new Map<string, string>();
-  const q = (s: string) => quoted.get(s) ?? (quoted.set(s, JSON.stringify(s)), quoted.get(s)!);
-  const parts = new Array<string>(metrics.length);
-  for (let i = 0; i < metrics.length; i++) {
-    const m = metrics[i]!;
-    const runId = m.runId ? `,"run_id":${q(m.runId)}` : '';
-    parts[i] = `{"key":${q(m.key)},"value":${pythonFloatText(m.value)},"timestamp":${m.timestamp ?? 'null'},"step":${m.step}${runId}}`;
-  }
-  return `[${parts.join(',')}]`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // plain-data jobs: the route coerces and validates the request, then a job does the store call and
 // shapes the response. The same function runs in a read worker (server/reads/worker.ts) or, when
 // there is none (an in-memory database), on the event loop: the bytes of the answer are the same.
-import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJsonText, sampledMetricsJsonText, withPageToken } from '../protocol/wire.js';
+import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJsonText, withPageToken } from '../protocol/wire.js';
 import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
 import type { MetricHistory } from '../store/history.js';
 import type { RunSearch, RunStore } from '../store/runs.js';
@@ -50,8 +50,8 @@ export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<
       return withPageToken(body, page.nextPageToken);
     }
     case 'bulkInterval': {
-      const metrics = await stores.history.bulkInterval(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);
-      return new JsonText(metrics.length > 0 ? `{"metrics":${sampledMetricsJsonText(metrics)}}` : '{}', true);
+      const metrics = await stores.history.bulkIntervalJson(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);
+      return new JsonText(metrics ? `{"metrics":[${metrics}]}` : '{}', true);
     }
     case 'searchExperiments': {
       const page = await stores.experiments.search(job.search);

@@ -1,9 +1,10 @@
 // Reads of metric history: paged per run, bulk across runs (the UI's ajax route), sampled across runs
-// (the charts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
+// (the charts: sampled-history.ts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
 import { createPageToken, parseStartOffset } from '../search/index.js';
 import type { SqlEngine } from './engine/types.js';
 import type { DatasetSummary, Metric, Page } from './entities.js';
 import { MLFLOW_DATASET_CONTEXT } from './entities.js';
+import { SampledHistory } from './sampled-history.js';
 import { parseExperimentId } from './validation.js';
 
 interface MetricRow {
@@ -22,7 +23,11 @@ function toMetric(r: MetricRow, withRunId: boolean): Metric {
 }
 
 export class MetricHistory {
-  constructor(private readonly db: SqlEngine) {}
+  private readonly sampled: SampledHistory;
+
+  constructor(private readonly db: SqlEngine) {
+    this.sampled = new SampledHistory(db);
+  }
 
   /** MLflow returns an empty history for an unknown run rather than an error. */
   async get(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Promise<Page<Metric>> {
@@ -51,51 +56,9 @@ export class MetricHistory {
     return rows.map((r) => toMetric(r, true));
   }
 
-  /**
-   * Up to `maxResults` points per run, evenly sampled by row as MLflow's `_sample_rows_with_window_functions`
-   * does (NTILE(n) over the run's rows, the first row of each tile), always keeping the last point.
-   * The tiles are computed here from the row count instead: NTILE's first N mod n tiles hold q+1 rows
-   * and the rest q (q = N div n), so the rows kept are those at positions 0, q+1, … up to r(q+1) and
-   * then every q-th. One ROW_NUMBER pass instead of NTILE + a partitioned ROW_NUMBER + a sort
-   * (issue 18: 10 runs × 10,000 steps, 2500 points each, ~260 → ~150 ms; the same rows).
-   */
-  async bulkInterval(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Promise<Metric[]> {
-    const n = Math.max(1, maxResults);
-    const range = startStep !== undefined && endStep !== undefined ? 'AND step >= ? AND step <= ?' : '';
-    const rangeArgs = range ? [startStep!, endStep!] : [];
-    const where = `FROM metrics WHERE run_uuid = ? AND key = ? ${range}`;
-    const order = 'ORDER BY step, timestamp, value, is_nan';
-    const count = `SELECT COUNT(*) AS n ${where}`;
-    // Only the columns that vary: key and run_uuid are the request's own (25k points, 50k strings fewer).
-    const columns = 'value, timestamp, step, is_nan';
-    const all = `SELECT ${columns} ${where} ${order}`;
-    const sampled = `SELECT ${columns} FROM (
-         SELECT ${columns}, ROW_NUMBER() OVER (${order}) - 1 AS i ${where}
-       ) numbered
-       WHERE CASE WHEN i < ? THEN i % ? = 0 ELSE (i - ?) % ? = 0 END ORDER BY i`;
-    const last = `SELECT ${columns} ${where} ORDER BY step DESC, timestamp DESC, value DESC, is_nan DESC LIMIT 1`;
-    type Point = [value: number, timestamp: number, step: number, isNan: number];
-    const same = (a: Point, b: Point) => a[2] === b[2] && a[1] === b[1] && a[3] === b[3] && (a[3] === 1 || a[0] === b[0]);
-    const out: Metric[] = [];
-    for (const runId of runIds) {
-      const args = [runId, metricKey, ...rangeArgs];
-      const total = Number((await this.db.get<{ n: number }>(count, args))?.n ?? 0);
-      if (total === 0) continue;
-      let rows: Point[];
-      if (total <= n) rows = await this.db.values<Point>(all, args);
-      else {
-        const q = Math.floor(total / n);
-        const big = (total % n) * (q + 1);
-        rows = await this.db.values<Point>(sampled, [...args, big, q + 1, big, q]);
-      }
-      const tail = (await this.db.values<Point>(last, args))[0];
-      if (tail && (rows.length === 0 || !same(rows[rows.length - 1]!, tail))) {
-        if (rows.length >= n) rows[rows.length - 1] = tail;
-        else rows.push(tail);
-      }
-      for (const [value, timestamp, step, isNan] of rows) out.push({ key: metricKey, value: isNan ? Number.NaN : value, timestamp, step, runId });
-    }
-    return out;
+  /** get-history-bulk-interval's points, as the text of `[metric, …]`'s items ('' when none): sampled-history.ts. */
+  bulkIntervalJson(runIds: string[], metricKey: string, maxResults: number, startStep?: number, endStep?: number): Promise<string> {
+    return this.sampled.json(runIds, metricKey, maxResults, startStep, endStep);
   }
 
   async searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {

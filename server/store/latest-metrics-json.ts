@@ -3,16 +3,10 @@
 // time making a JS array, a key string and an object per metric (120k metrics: ~290 ms to rows and
 // JSON, against ~17 ms for SQLite to visit them); one text per run halves it.
 //
-// The engine writes everything of a metric but its value: its float text is not Python's repr on
-// either engine (SQLite prints 17 digits, PostgreSQL drops `.0`), so each value's place is marked
-// with \x01 and the values come beside it as a JSON array (exact: 17 digits, or PostgreSQL's shortest
-// round-trip text), put in place by pythonFloatText. NaN rows (is_nan) are written "NaN" in SQL and
-// left out of the values.
-import { pythonFloatText } from '../protocol/float-text.js';
+// The engine writes everything of a metric but its value, whose place is marked (float-marks.ts).
 import type { SqlEngine } from './engine/types.js';
+import { fillValueMarks, pgValueJson } from './float-marks.js';
 
-const MARK = '\x01';
-const MARKS = /\x01/g;
 /** Between a run's metrics template and its values. */
 const SPLIT = '\x02';
 
@@ -33,8 +27,7 @@ export class LatestMetricsJson {
     } else {
       const order = `ORDER BY ${d.rowOrder('t')}`;
       const metric = `'{"key":' || to_json(t.key)::text || ',"value":' || CASE WHEN t.is_nan THEN '"NaN"' ELSE chr(1) END || ',"timestamp":' || COALESCE(t.timestamp::text, 'null') || ',"step":' || t.step::text || '}'`;
-      // float8's text is shortest round-trip; 'Infinity' is not JSON, 1e999 parses to it.
-      const value = `CASE WHEN t.value = 'Infinity' THEN '1e999' WHEN t.value = '-Infinity' THEN '-1e999' ELSE t.value::text END`;
+      const value = pgValueJson('t.value');
       // LATERAL: one run_uuid index lookup per run whatever the statistics say (see run-loader.ts).
       this.sql = `SELECT j.key, m.text FROM ${d.jsonEach('j')} CROSS JOIN LATERAL (
                     SELECT string_agg(${metric}, ',' ${order}) || chr(2) || '[' || COALESCE(string_agg(${value}, ',' ${order}) FILTER (WHERE NOT t.is_nan), '') || ']' AS text
@@ -49,10 +42,7 @@ export class LatestMetricsJson {
     for (const [position, text] of await this.db.values<[number, string | null]>(this.sql, [JSON.stringify(runIds)])) {
       if (text === null) continue;
       const split = text.lastIndexOf(SPLIT);
-      const template = text.slice(0, split);
-      const values = JSON.parse(text.slice(split + 1)) as number[];
-      let i = 0;
-      out[Number(position)] = `[${template.includes(MARK) ? template.replace(MARKS, () => pythonFloatText(values[i++]!)) : template}]`;
+      out[Number(position)] = `[${fillValueMarks(text.slice(0, split), text.slice(split + 1))}]`;
     }
     return out;
   }

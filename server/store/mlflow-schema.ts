@@ -19,7 +19,7 @@ import type Database from 'better-sqlite3';
 export const MLFLOW_HEAD = 'dc11669786a5';
 export const MLFLOW_VERSION = '3.17.2';
 /** Version of Minflow's additions (minflow_schema.version); a database with a greater one is refused. */
-export const MINFLOW_SCHEMA_VERSION = 1;
+export const MINFLOW_SCHEMA_VERSION = 2;
 export const MINFLOW_SCHEMA_TABLE = 'minflow_schema';
 
 export class SchemaRefusal extends Error {
@@ -54,7 +54,8 @@ export const REQUIRED_COLUMNS: Record<string, readonly string[]> = {
 };
 
 /**
- * Minflow's additions, version 1. MLflow's SQLAlchemy models name every column they insert and never
+ * Minflow's additions, version 2 (version 1 had the (run_uuid, key, step) metrics index, which version 2
+ * widens to cover the sampled history's order; re-running the list upgrades a version 1 database). MLflow's SQLAlchemy models name every column they insert and never
  * look at indexes, so neither server notices the other's extras. model_id keeps the logged model a
  * model version was registered from (MLflow 3.17.2's SQL store does not persist it).
  * Indexes: MLflow's registry keys lead with workspace; Minflow serves the default workspace and looks
@@ -73,7 +74,9 @@ export function additionsSql(engine: 'sqlite' | 'postgres'): string[] {
     'CREATE INDEX IF NOT EXISTS minflow_latest_metrics_key_value ON latest_metrics (key, value)',
     'CREATE INDEX IF NOT EXISTS minflow_latest_metrics_run_key ON latest_metrics (run_uuid, key)',
     'CREATE INDEX IF NOT EXISTS minflow_metrics_run_key_history ON metrics (run_uuid, key, timestamp, step, value, is_nan)',
-    'CREATE INDEX IF NOT EXISTS minflow_metrics_run_key_step ON metrics (run_uuid, key, step)',
+    // Covering, in get-history-bulk-interval's order: its sampling reads the index alone, with no sort.
+    'DROP INDEX IF EXISTS minflow_metrics_run_key_step',
+    'CREATE INDEX IF NOT EXISTS minflow_metrics_run_key_step_order ON metrics (run_uuid, key, step, timestamp, value, is_nan)',
     'CREATE INDEX IF NOT EXISTS minflow_experiment_tags_experiment ON experiment_tags (experiment_id, key)',
     'CREATE INDEX IF NOT EXISTS minflow_logged_models_experiment ON logged_models (experiment_id, lifecycle_stage, creation_timestamp_ms)',
     'CREATE INDEX IF NOT EXISTS minflow_logged_models_source_run ON logged_models (source_run_id)',

@@ -219,6 +219,53 @@ describe('metrics/get-history-bulk-interval', () => {
     oracle.close();
   });
 
+  it('writes each point as get-history does (NaN, ±Infinity, 10.0), on both fetch paths: steps that fit a JS number, and steps beyond 2^53', async () => {
+    // SQLite picks rows by step when every step survives a JS number, and numbers them in SQL otherwise.
+    const values = ['NaN', 'Infinity', '-Infinity', 10, 0.1, -2.5e-7, 1e16, 123456789.125];
+    for (const big of [false, true]) {
+      const run = (await createRun(api, exp)).info.run_id;
+      // 2^53 + 2: not a safe integer, yet printed exactly by a JS number (so both engines store it as sent).
+      const step = (i: number) => (big && i === values.length - 1 ? 2 ** 53 + 2 : i);
+      ok(await api.post('runs/log-batch', { run_id: run, metrics: values.map((value, i) => ({ key: 'v', value, timestamp: 100 + i, step: step(i) })) }));
+      // get-history's text, item by item (timestamps rise with the steps, so both orders agree).
+      const history = (await api.get('metrics/get-history', { run_id: run, metric_key: 'v' })).body;
+      expect(history).toContain('"value":10.0,');
+      expect(history).toContain('"value":1.7976931348623157e+308,'); // MLflow stores ±Infinity as ±max float
+      const items = history.slice('{"metrics":[{'.length, -'}]}'.length).split('},{');
+      expect(items).toHaveLength(values.length);
+      const point = (i: number) => `{${items[i]},"run_id":"${run}"}`;
+      const all = await api.get(BI, { run_ids: run, metric_key: 'v' });
+      expect(all.body, `steps beyond 2^53: ${big}`).toBe(`{"metrics":[${values.map((_, i) => point(i)).join(',')}]}`);
+      // 8 rows in 3 tiles (3, 3, 2): 0, 3, then 6 replaced by the last row.
+      const three = await api.get(BI, { run_ids: run, metric_key: 'v', max_results: 3 });
+      expect(three.body, `steps beyond 2^53: ${big}`).toBe(`{"metrics":[${[0, 3, 7].map(point).join(',')}]}`);
+    }
+  });
+
+  it('an answer served again reflects every point logged since (the sampled history is kept by its row count)', async () => {
+    const run = (await createRun(api, exp)).info.run_id;
+    const log = (from: number, count: number) =>
+      api.post('runs/log-batch', { run_id: run, metrics: Array.from({ length: count }, (_, i) => ({ key: 'c', value: from + i, timestamp: 10 + from + i, step: from + i })) });
+    const sample = async (query: Record<string, number> = {}) => steps(ok(await api.get<HistoryReply>(BI, { run_ids: run, metric_key: 'c', max_results: 4, ...query })), run);
+    const inRange = { start_step: 2, end_step: 5, max_results: 3 };
+    ok(await log(0, 10));
+    expect(await sample()).toEqual([0, 3, 6, 9]);
+    expect(await sample()).toEqual([0, 3, 6, 9]);
+    expect(await sample(inRange)).toEqual([2, 4, 5]);
+    // 13 rows in 4 tiles (4, 3, 3, 3): 0, 4, 7, then 10 replaced by the last row.
+    ok(await log(10, 3));
+    expect(await sample()).toEqual([0, 4, 7, 12]);
+    expect(await sample({ max_results: 2 })).toEqual([0, 12]);
+    // A point logged again is not a new row (MLflow's key): the same answer.
+    ok(await log(12, 1));
+    expect(await sample()).toEqual([0, 4, 7, 12]);
+    // A second point at step 3 (earlier by timestamp): 5 rows in the range, tiles (2, 2, 1).
+    expect(await sample(inRange)).toEqual([2, 4, 5]);
+    ok(await api.post('runs/log-batch', { run_id: run, metrics: [{ key: 'c', value: -1, timestamp: 0, step: 3 }] }));
+    const picked = ok(await api.get<HistoryReply>(BI, { run_ids: run, metric_key: 'c', ...inRange })).metrics ?? [];
+    expect(picked.map((m) => [m.step, m.value])).toEqual([[2, 2], [3, 3], [5, 5]]);
+  });
+
   it('restricts to [start_step, end_step]', async () => {
     const res = ok(await api.get<HistoryReply>(BI, { run_ids: run1, metric_key: 'loss', start_step: 2, end_step: 6, max_results: 3 }));
     expect(steps(res, run1)).toEqual([2, 4, 6]);

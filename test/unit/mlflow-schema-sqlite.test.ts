@@ -61,6 +61,21 @@ describe('an SQLite database opened by Minflow', () => {
     db.close();
   });
 
+  it('upgrades a database of additions version 1: the metrics index widened to cover the sampled history', () => {
+    const file = mlflowFile();
+    const v1 = new Database(file);
+    v1.exec('DROP INDEX minflow_metrics_run_key_step_order; CREATE INDEX minflow_metrics_run_key_step ON metrics (run_uuid, key, step); DELETE FROM minflow_schema');
+    v1.prepare('INSERT INTO minflow_schema (version, applied_at) VALUES (1, 0)').run();
+    v1.close();
+    openDatabase(file).close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT version FROM minflow_schema ORDER BY version').pluck().all()).toEqual([1, 2]);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'").pluck().all();
+    expect(indexes).toContain('minflow_metrics_run_key_step_order');
+    expect(indexes).not.toContain('minflow_metrics_run_key_step');
+    db.close();
+  });
+
   it('refuses another alembic revision and says what to do', () => {
     const file = mlflowFile();
     const db = new Database(file);
