@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../../server/store/db.js';
 import type { Metric } from '../../server/store/entities.js';
 import { MetricWriter } from '../../server/store/metric-writer.js';
 import { SqliteEngine } from '../../server/store/engine/sqlite.js';
+import { rng } from '../helpers/rng.js';
 
 const RUN = '0123456789abcdef0123456789abcdef';
 let fast: Db;
@@ -43,18 +44,6 @@ function rows(db: Db) {
   return {
     metrics: db.sqlite.prepare('SELECT rowid, * FROM metrics ORDER BY rowid').all(),
     latest: db.sqlite.prepare('SELECT rowid, * FROM latest_metrics ORDER BY rowid').all(),
-  };
-}
-
-/** A small deterministic PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -12,18 +12,7 @@ import {
   type SearchKind,
 } from '../../../server/search/index.js';
 import { openDatabase, type Db } from '../../../server/store/db.js';
-
-/** mulberry32: small, seeded, good enough to explore inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.js';
 
 const PIECES = [
   'metrics.', 'params.', 'tags.', 'attributes.', 'dataset.', 'attr.', 'run.', 'tag.', 'metric.', 'param.',
