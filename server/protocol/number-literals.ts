@@ -16,17 +16,26 @@ const literalsOf = new WeakMap<object, NumberLiterals>();
 
 /** Records the integral float literals of `text` for `parsed` (the object JSON.parse made of it). */
 export function noteNumberLiterals(text: string, parsed: unknown): void {
-  if (parsed === null || typeof parsed !== 'object' || !MAYBE_FLOAT.test(text)) return;
-  const floats = new Set<number>();
-  const ints = new Set<number>();
+  const literals: NumberLiterals = { floats: new Set(), ints: new Set() };
+  collectNumberLiterals(text, literals);
+  recordNumberLiterals(parsed, literals);
+}
+
+/** Adds the integral number literals of `text` (a body, or a piece of one) to `into`. */
+export function collectNumberLiterals(text: string, into: NumberLiterals): void {
+  if (!MAYBE_FLOAT.test(text)) return;
   for (const [token] of text.matchAll(TOKENS)) {
     if (token.startsWith('"')) continue;
     const value = Number(token);
     if (!Number.isInteger(value)) continue;
-    if (/[.eE]/.test(token)) floats.add(value);
-    else ints.add(value);
+    if (/[.eE]/.test(token)) into.floats.add(value);
+    else into.ints.add(value);
   }
-  if (floats.size > 0) literalsOf.set(parsed, { floats, ints });
+}
+
+/** Keeps `literals` beside `parsed` when it wrote any integral float. */
+export function recordNumberLiterals(parsed: unknown, literals: NumberLiterals): void {
+  if (parsed !== null && typeof parsed === 'object' && literals.floats.size > 0) literalsOf.set(parsed, literals);
 }
 
 export function numberLiteralsOf(parsed: object): NumberLiterals | undefined {

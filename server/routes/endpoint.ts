@@ -9,6 +9,7 @@ import type { MessageSpec } from '../protocol/fields.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { JsonText } from '../protocol/wire.js';
 import { jsonBody } from '../protocol/json-body.js';
+import { parseBigBody, prepareBigMessage } from '../protocol/request.js';
 import { clientGone, replySignal } from '../reads/client-gone.js';
 import { MlflowError } from '../errors.js';
 
@@ -83,6 +84,10 @@ export function endpoint(
         url: `${base}/${version}${path}`,
         config: { openapi: doc },
         ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit, onRequest: refuseLargerBodies(options.bodyLimit) } : {}),
+        // A body of a megabyte or more is parsed in slices before the permission checks read it, and
+        // its message coerced in slices after them, before the handler reads it.
+        preValidation: (req: FastifyRequest) => parseBigBody(req),
+        preHandler: (req: FastifyRequest) => prepareBigMessage(req, request),
         // A read job started by the handler is dropped (or stopped) if the client goes away.
         handler: async (req, reply) => sendJson(reply, await clientGone.run(replySignal(reply), () => handler(req, reply))),
       });
