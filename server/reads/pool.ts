@@ -5,8 +5,9 @@
 // so a server that only writes never pays for them; one that dies is replaced on the next job.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { MlflowError, type ErrorCode } from '../errors.js';
+import { MlflowError } from '../errors.js';
 import { spawnWorker } from '../store/spawn-worker.js';
+import { errorOfWorker, type WorkerError } from '../store/worker-errors.js';
 import type { ReadJob } from './jobs.js';
 
 export interface WorkerOptions {
@@ -14,10 +15,7 @@ export interface WorkerOptions {
   defaultArtifactRoot: string;
 }
 
-export type JobReply =
-  | { id: number; json: string }
-  | { id: number; error: { mlflow: true; code: ErrorCode; message: string; status: number } }
-  | { id: number; error: { mlflow: false; message: string; stack?: string | undefined } };
+export type JobReply = { id: number; json: string } | { id: number; error: WorkerError };
 
 interface Pending {
   id: number;
@@ -164,13 +162,7 @@ export class ReadPool {
       const pending = slot.running;
       if (!pending || pending.id !== reply.id) return;
       slot.running = null;
-      if ('json' in reply) this.settle(pending, reply.json);
-      else if (reply.error.mlflow) this.settle(pending, new MlflowError(reply.error.code, reply.error.message, reply.error.status));
-      else {
-        const e = new Error(reply.error.message);
-        if (reply.error.stack) e.stack = reply.error.stack;
-        this.settle(pending, e);
-      }
+      this.settle(pending, 'json' in reply ? reply.json : errorOfWorker(reply.error));
       this.dispatch();
     });
     const retire = (e: Error) => {

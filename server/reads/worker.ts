@@ -2,13 +2,13 @@
 // one loop — run a job inside a read transaction (one snapshot for the whole answer, as the event
 // loop gets by running a search synchronously), reply with the JSON text or the error.
 import { parentPort, workerData } from 'node:worker_threads';
-import { MlflowError } from '../errors.js';
 import { jsonBody } from '../protocol/json-body.js';
 import { openReadConnection } from '../store/db.js';
 import { SqliteEngine } from '../store/engine/sqlite.js';
 import { ExperimentStore } from '../store/experiments.js';
 import { MetricHistory } from '../store/history.js';
 import { RunStore } from '../store/runs.js';
+import { workerErrorOf } from '../store/worker-errors.js';
 import { executeReadJob, type ReadJob, type ReadStores } from './jobs.js';
 import type { JobReply, WorkerOptions } from './pool.js';
 
@@ -25,10 +25,7 @@ port.on('message', async (message: { id: number; job: ReadJob }) => {
     const json = await db.transaction(async () => jsonBody(await executeReadJob(stores, message.job)), 'read');
     reply = { id: message.id, json };
   } catch (e) {
-    reply =
-      e instanceof MlflowError
-        ? { id: message.id, error: { mlflow: true, code: e.errorCode, message: e.message, status: e.statusCode } }
-        : { id: message.id, error: { mlflow: false, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined } };
+    reply = { id: message.id, error: workerErrorOf(e) };
   }
   port.postMessage(reply);
 });

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidValueError, type MessageSpec } from '../protocol/fields.js';
 import { DatasetInputSpec, MetricSpec, TAGS, TagSpec, tagList } from '../protocol/messages.js';
-import { readMessage } from '../protocol/request.js';
+import { CreateRun, createRunRequest } from '../protocol/create-run.js';
+import { bigBodyText, readMessage } from '../protocol/request.js';
 import { runInfoJson } from '../protocol/wire.js';
 import { readJob } from '../reads/index.js';
 import { RUN_STATUSES, VIEW_TYPES, type Metric } from '../store/entities.js';
@@ -11,13 +12,6 @@ import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
 
 const RUN_ID = { run_id: { type: 'string', required: true }, run_uuid: { type: 'string' } } as const;
 
-const CreateRun = {
-  experiment_id: { type: 'string' },
-  user_id: { type: 'string' },
-  run_name: { type: 'string' },
-  start_time: { type: 'int64' },
-  tags: TAGS,
-} as const satisfies MessageSpec;
 const UpdateRun = {
   ...RUN_ID,
   status: { type: 'enum', values: RUN_STATUSES },
@@ -72,19 +66,16 @@ function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: 
 }
 
 export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
-  const { runs, logging, writes } = store;
+  const { runs, logging, writes, bigWrites } = store;
 
   // The answer is read back through a read job, after the write: a run may come with 500,000 tags.
+  // On SQLite a body of a megabyte or more is written by the write worker (store/big-writes.ts).
   endpoint(app, 'POST', '/mlflow/runs/create', CreateRun, async (req) => {
+    const big = bigWrites ? bigBodyText(req) : undefined;
     const runId = await writes.run(async () => {
-      const m = readMessage(req, CreateRun);
-      return runs.createRun({
-        experimentId: m.experiment_id,
-        userId: m.user_id,
-        startTime: m.start_time,
-        runName: m.run_name,
-        tags: tagList(m.tags),
-      });
+      if (big === undefined) return runs.createRun(createRunRequest(readMessage(req, CreateRun)));
+      readMessage(req, CreateRun); // the content type, checked as on the event loop
+      return bigWrites!.createRun(big);
     });
     return readJob(store, { kind: 'getRun', runId, outputs: false });
   });

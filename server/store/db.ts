@@ -52,6 +52,25 @@ export function openReadConnection(file: string): Sqlite {
   return sqlite;
 }
 
+/** The per-connection settings of a connection that writes: the server's, and its write worker's. */
+function applyWriteSettings(sqlite: Sqlite, synchronous: SqliteSynchronous = DEFAULT_SYNCHRONOUS): void {
+  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('case_sensitive_like = ON');
+}
+
+/**
+ * A second connection that writes, to a database openDatabase has opened and migrated (the write
+ * worker's, big-writes.ts): the same settings as the server's. The server's lock on the file is
+ * already held; the server keeps its own writes out while the worker writes.
+ */
+export function openWriteConnection(file: string, synchronous?: SqliteSynchronous): Sqlite {
+  const sqlite = new Database(file, { fileMustExist: true });
+  applyWriteSettings(sqlite, synchronous);
+  return sqlite;
+}
+
 export interface OpenDatabaseOptions {
   /** Create the database even where signs show an earlier one was lost (`--init`). */
   init?: boolean;
@@ -81,10 +100,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   let sqlite: Sqlite | null = null;
   try {
     sqlite = new Database(file);
-    sqlite.pragma(`synchronous = ${(options.synchronous ?? DEFAULT_SYNCHRONOUS) === 'full' ? 'FULL' : 'NORMAL'}`);
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    sqlite.pragma('case_sensitive_like = ON');
+    applyWriteSettings(sqlite, options.synchronous);
     const orm = drizzle(sqlite, { schema });
     // MLflow's schema (mlflow-schema.ts); drizzle's migrations only bring an older Minflow's file up to its conversion.
     const migrationsFolder = path.join(packageRoot(), 'migrations');

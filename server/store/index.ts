@@ -2,6 +2,7 @@
 // engine-specific lives here and in engine/: SQLite gets its read workers, WAL checkpointer and
 // write queue; PostgreSQL its pool (engine/postgres.ts), with writes running concurrently.
 import { ReadPool } from '../reads/pool.js';
+import { BigWrites } from './big-writes.js';
 import { Checkpointer } from './checkpointer.js';
 import { openDatabase, type SqliteSynchronous } from './db.js';
 import { isPostgresUri } from './engine/pg-uri.js';
@@ -25,6 +26,8 @@ export interface TrackingStore {
   readonly reads: ReadPool | null;
   /** How run writes are scheduled: SQLite's queue of bounded slices, or straight through on PostgreSQL. */
   readonly writes: WriteScheduler;
+  /** SQLite's write worker for very big writes (big-writes.ts); null on PostgreSQL and in-memory SQLite. */
+  readonly bigWrites: BigWrites | null;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
     // Loaded only when asked for: an SQLite server never loads the PostgreSQL driver (start time).
     const { openEngine } = await import('./engine/open.js');
     const { engine } = await openEngine(location.backendStoreUri);
-    return assemble(engine, location.defaultArtifactRoot, null, concurrentWrites, () => engine.close());
+    return assemble(engine, location.defaultArtifactRoot, null, null, concurrentWrites, () => engine.close());
   }
   const { dbFile } = location;
   const db = openDatabase(dbFile, { init: location.init, artifactsDestination: location.artifactsDestination, synchronous: location.sqliteSynchronous });
@@ -55,8 +58,10 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
   const onDisk = dbFile !== ':memory:' && dbFile !== '';
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
   const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
-  return assemble(engine, location.defaultArtifactRoot, reads, new WriteQueue(), async () => {
+  const bigWrites = onDisk ? new BigWrites({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot, synchronous: location.sqliteSynchronous }, engine) : null;
+  return assemble(engine, location.defaultArtifactRoot, reads, bigWrites, new WriteQueue(), async () => {
     reads?.close();
+    bigWrites?.close();
     checkpointer?.close();
     await engine.close();
   });
@@ -66,6 +71,7 @@ async function assemble(
   db: SqlEngine,
   defaultArtifactRoot: string,
   reads: ReadPool | null,
+  bigWrites: BigWrites | null,
   writes: WriteScheduler,
   close: () => Promise<void>,
 ): Promise<TrackingStore> {
@@ -76,5 +82,5 @@ async function assemble(
   const logging = new RunLogging(db, runs);
   // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
   logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
-  return { db, experiments, runs, logging, history: new MetricHistory(db), loggedModels, reads, writes, close };
+  return { db, experiments, runs, logging, history: new MetricHistory(db), loggedModels, reads, bigWrites, writes, close };
 }

@@ -33,6 +33,20 @@ export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
 
 /** Rows per INSERT of a new run's tags: 1,500 parameters, far inside SQLite's and PostgreSQL's limits. */
 const TAG_INSERT_SLICE = 500;
+/** Tags deduplicated between turns of the event loop. */
+const TAG_DEDUPE_SLICE = 50_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function takeRows(rows: Iterator<[string, string]>): [string, string][] {
+  const slice: [string, string][] = [];
+  while (slice.length < TAG_INSERT_SLICE) {
+    const r = rows.next();
+    if (r.done) break;
+    slice.push(r.value);
+  }
+  return slice;
+}
 
 export class RunStore {
   readonly loader: RunLoader;
@@ -85,15 +99,17 @@ export class RunStore {
   private async insertNewRunTags(runId: string, tags: readonly { key: string; value?: string | null }[]): Promise<void> {
     const last = new Map<string, string>();
     // Map.set keeps a key's first position and takes its last value: what one upsert per tag left.
-    for (const t of tags) last.set(t.key, t.value ?? '');
-    const rows = [...last];
-    for (let start = 0; start < rows.length; start += TAG_INSERT_SLICE) {
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const slice = rows.slice(start, start + TAG_INSERT_SLICE);
+    for (let i = 0; i < tags.length; i++) {
+      if (i > 0 && i % TAG_DEDUPE_SLICE === 0) await nextTurn();
+      last.set(tags[i]!.key, tags[i]!.value ?? '');
+    }
+    const rows = last.entries();
+    for (let slice = takeRows(rows); slice.length > 0; slice = takeRows(rows)) {
       await this.db.run(
         `INSERT INTO tags (run_uuid, key, value) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}`,
         slice.flatMap(([key, value]) => [runId, key, value]),
       );
+      if (slice.length === TAG_INSERT_SLICE) await nextTurn();
     }
   }
 

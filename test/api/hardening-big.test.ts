@@ -43,8 +43,8 @@ describe('big but legal requests keep /health fast (issue 14 item 6)', () => {
       expect(json.run.data.tags[0]!.key).toBe('k0');
       return Math.round(performance.now() - t0);
     });
-    report('6 runs/create 500k tags', { requestMs: create.attack, p50: create.p50, p99: create.p99, max: create.max, samples: create.samples });
-    report('6 runs/get 500k tags', { requestMs: get.attack, p50: get.p50, p99: get.p99, max: get.max, samples: get.samples });
+    report('6 runs/create 500k tags', { requestMs: create.attack, p50: create.p50, p99: create.p99, slowest: create.slowest, samples: create.samples });
+    report('6 runs/get 500k tags', { requestMs: get.attack, p50: get.p50, p99: get.p99, slowest: get.slowest, samples: get.samples });
     expect(create.failures + get.failures).toBe(0);
     expect(create.p99, JSON.stringify(create)).toBeLessThan(100);
     // Issue 14's target is 100 ms on both engines. PostgreSQL has no read workers: the 20 MB answer of a

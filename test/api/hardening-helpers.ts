@@ -14,6 +14,8 @@ export interface HealthFigures {
   max: number;
   /** Probes that failed (connection refused/reset, non-200). */
   failures: number;
+  /** The five slowest probes (ms), for the failure message. */
+  slowest: number[];
 }
 
 // The probe: GET /health one after another (a fresh connection each, as a load balancer probes),
@@ -65,7 +67,7 @@ export async function healthDuring(url: string, attack: () => Promise<unknown>, 
   if (!line) throw new Error(`the /health probe printed no result: ${out}`);
   const { latencies, failures } = JSON.parse(line) as { latencies: number[]; failures: number };
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { samples: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN, failures, attack: result };
+  return { samples: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN, failures, slowest: sorted.slice(-5).reverse().map(Math.round), attack: result };
 }
 
 /** POST a JSON body (text given as is, so that a test can send megabytes it built once). */

@@ -92,6 +92,21 @@ export class SqliteEngine implements SqlEngine {
     }
   }
 
+  /**
+   * Runs `work` holding the connection's lock, as a write transaction would, but without one: for a
+   * write another connection makes meanwhile (the write worker, big-writes.ts), so that this
+   * connection's writes wait for it here instead of in SQLite's busy handler, on the event loop.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.lock.tryAcquire()) await this.lock.acquire();
+    try {
+      this.beforeWrite?.();
+      return await work();
+    } finally {
+      this.lock.release();
+    }
+  }
+
   async close(): Promise<void> {
     this.statements.clear();
     if (this.connection.open) this.connection.close();
