@@ -76,7 +76,7 @@ export function runRoutes(app: FastifyInstance, store: TrackingStore): void {
       if (big === undefined) return runs.createRun(createRunRequest(readMessage(req, CreateRun)));
       readMessage(req, CreateRun); // the content type, checked as on the event loop
       return bigWrites!.createRun(big);
-    });
+    }, { alone: big !== undefined });
     return readJob(store, { kind: 'getRun', runId, outputs: false });
   });
 

@@ -59,7 +59,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
   const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
   const bigWrites = onDisk ? new BigWrites({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot, synchronous: location.sqliteSynchronous }, engine) : null;
-  return assemble(engine, location.defaultArtifactRoot, reads, bigWrites, new WriteQueue(), async () => {
+  return assemble(engine, location.defaultArtifactRoot, reads, bigWrites, new WriteQueue(engine), async () => {
     reads?.close();
     bigWrites?.close();
     checkpointer?.close();

@@ -1,7 +1,8 @@
 // The SQLite engine: one better-sqlite3 connection behind the async SqlEngine interface. Statements
 // run synchronously (better-sqlite3 is synchronous and fast) and hand back settled promises; a
 // transaction holds a FIFO lock across its awaits, and statements from other async contexts wait
-// for it, so the single connection never mixes two requests' work.
+// for it, so the single connection never mixes two requests' work. The write queue commits queued
+// writes in groups (commitGroup): one COMMIT, so one fsync under synchronous=FULL, for all of them.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
 import { sqliteDialect } from './dialect.js';
@@ -19,6 +20,12 @@ export interface SqliteEngineOptions {
   onClose?: () => void;
 }
 
+/** A write's outcome in a group, known once the group's COMMIT is done. */
+export type GroupOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** The savepoint each top-level transaction of a group's writes runs in. */
+const MEMBER_SAVEPOINT = 'minflow_group_member';
+
 /** Statement texts are few (search SQL varies by filter shape, not by value): bound the cache anyway. */
 const STATEMENT_CACHE_LIMIT = 2000;
 
@@ -28,6 +35,8 @@ export class SqliteEngine implements SqlEngine {
   private readonly lock = new TxLock();
   private readonly context = new AsyncLocalStorage<object>();
   private readonly token = {};
+  /** The context of a group's writes (commitGroup), outside any transaction of their own. */
+  private readonly groupToken = {};
 
   private readonly beforeWrite: (() => void) | undefined;
   private readonly onClose: (() => void) | undefined;
@@ -41,7 +50,8 @@ export class SqliteEngine implements SqlEngine {
   }
 
   inTransaction(): boolean {
-    return this.context.getStore() === this.token;
+    const store = this.context.getStore();
+    return store === this.token || store === this.groupToken;
   }
 
   all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
@@ -72,7 +82,9 @@ export class SqliteEngine implements SqlEngine {
   }
 
   async transaction<T>(fn: () => Promise<T>, mode: 'write' | 'read' = 'write'): Promise<T> {
-    if (this.inTransaction()) return fn();
+    const store = this.context.getStore();
+    if (store === this.token) return fn();
+    if (store === this.groupToken) return this.member(fn);
     if (!this.lock.tryAcquire()) await this.lock.acquire();
     try {
       if (mode === 'write') this.beforeWrite?.();
@@ -98,12 +110,66 @@ export class SqliteEngine implements SqlEngine {
    * connection's writes wait for it here instead of in SQLite's busy handler, on the event loop.
    */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    // Inside a group the lock is this context's own, and the other connection's write would wait for its COMMIT.
+    if (this.inTransaction()) throw new Error('exclusive work cannot run inside a transaction or a write group');
     if (!this.lock.tryAcquire()) await this.lock.acquire();
     try {
       this.beforeWrite?.();
       return await work();
     } finally {
       this.lock.release();
+    }
+  }
+
+  /**
+   * Group commit: runs the writes `next` hands out, one after another, in one write transaction, and
+   * commits them together. Each top-level transaction a write opens becomes a savepoint, so a write
+   * that fails leaves nothing of its transaction behind while the others stand, as if each had
+   * committed alone; statements outside one are kept, as autocommit would have kept them. Outcomes
+   * are returned after the COMMIT: a write is acknowledged only once it is durable. When the COMMIT
+   * fails, or SQLite rolls the whole transaction back after an error (disk full, I/O error), every
+   * write of the group fails with that error: none of them was stored.
+   */
+  async commitGroup(next: () => (() => Promise<unknown>) | undefined): Promise<GroupOutcome[]> {
+    if (!this.lock.tryAcquire()) await this.lock.acquire();
+    const outcomes: GroupOutcome[] = [];
+    try {
+      try {
+        this.beforeWrite?.();
+        this.execOrMap('BEGIN IMMEDIATE');
+      } catch (error) {
+        return next() ? [{ ok: false, error }] : [];
+      }
+      for (let write = next(); write; write = next()) {
+        try {
+          outcomes.push({ ok: true, value: await this.context.run(this.groupToken, write) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          if (!this.connection.inTransaction) return outcomes.map((o) => (o.ok ? { ok: false, error } : o));
+        }
+      }
+      this.execOrMap('COMMIT');
+      return outcomes;
+    } catch (e) {
+      if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+      const error = mapSqliteError(e);
+      return outcomes.map((o) => (o.ok ? { ok: false, error } : o));
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** A top-level transaction of a group's write: a savepoint of the group's transaction. */
+  private async member<T>(fn: () => Promise<T>): Promise<T> {
+    this.execOrMap(`SAVEPOINT ${MEMBER_SAVEPOINT}`);
+    try {
+      const result = await this.context.run(this.token, fn);
+      this.execOrMap(`RELEASE ${MEMBER_SAVEPOINT}`);
+      return result;
+    } catch (e) {
+      // Unless SQLite already rolled the whole transaction back (commitGroup sees that and fails the group).
+      if (this.connection.inTransaction) this.connection.exec(`ROLLBACK TO ${MEMBER_SAVEPOINT}; RELEASE ${MEMBER_SAVEPOINT}`);
+      throw mapSqliteError(e);
     }
   }
 
