@@ -2,7 +2,7 @@
 // plain-data jobs: the route coerces and validates the request, then a job does the store call and
 // shapes the response. The same function runs in a read worker (server/reads/worker.ts) or, when
 // there is none (an in-memory database), on the event loop: the bytes of the answer are the same.
-import { JsonText, datasetSummaryJson, experimentJson, metricJson, runJsonText, withPageToken } from '../protocol/wire.js';
+import { JsonText, datasetSummaryJson, experimentJson, runJsonText, withPageToken } from '../protocol/wire.js';
 import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
 import type { MetricHistory } from '../store/history.js';
 import type { RunSearch, RunStore } from '../store/runs.js';
@@ -44,10 +44,11 @@ export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<
       return new JsonText(`{${parts.join(',')}}`, true);
     }
     case 'metricHistory': {
-      const page = await stores.history.get(job.runId, job.metricKey, job.maxResults, job.pageToken);
-      const body: Json = {};
-      if (page.items.length > 0) body.metrics = page.items.map(metricJson);
-      return withPageToken(body, page.nextPageToken);
+      const page = await stores.history.getJson(job.runId, job.metricKey, job.maxResults, job.pageToken);
+      const parts: string[] = [];
+      if (page.metrics) parts.push(`"metrics":[${page.metrics}]`);
+      if (page.nextPageToken) parts.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
+      return new JsonText(`{${parts.join(',')}}`, true);
     }
     case 'bulkInterval': {
       const metrics = await stores.history.bulkIntervalJson(job.runIds, job.metricKey, job.maxResults, job.startStep, job.endStep);

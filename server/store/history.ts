@@ -2,10 +2,14 @@
 // (the charts: sampled-history.ts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
 import { createPageToken, parseStartOffset } from '../search/index.js';
 import type { SqlEngine } from './engine/types.js';
-import type { DatasetSummary, Metric, Page } from './entities.js';
+import type { DatasetSummary, Metric } from './entities.js';
 import { MLFLOW_DATASET_CONTEXT } from './entities.js';
+import { fillValueMarks, pgValueJson } from './float-marks.js';
 import { SampledHistory } from './sampled-history.js';
 import { parseExperimentId } from './validation.js';
+
+/** get-history's order, MLflow's SQL store's. */
+const HISTORY_ORDER = 'ORDER BY timestamp, step, value';
 
 interface MetricRow {
   key: string;
@@ -16,10 +20,8 @@ interface MetricRow {
   run_uuid: string;
 }
 
-function toMetric(r: MetricRow, withRunId: boolean): Metric {
-  const m: Metric = { key: r.key, value: r.is_nan ? Number.NaN : r.value, timestamp: r.timestamp, step: r.step };
-  if (withRunId) m.runId = r.run_uuid;
-  return m;
+function toMetric(r: MetricRow): Metric {
+  return { key: r.key, value: r.is_nan ? Number.NaN : r.value, timestamp: r.timestamp, step: r.step, runId: r.run_uuid };
 }
 
 export class MetricHistory {
@@ -29,21 +31,31 @@ export class MetricHistory {
     this.sampled = new SampledHistory(db);
   }
 
-  /** MLflow returns an empty history for an unknown run rather than an error. */
-  async get(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Promise<Page<Metric>> {
+  /**
+   * One page of a run's history as the text of `[metric, …]`'s items ('' when none; an unknown run has
+   * none, as in MLflow). The engine writes each point's text and the values come beside it
+   * (float-marks.ts): a 100,000-point history used to become 100,000 row objects, metric objects and a
+   * JSON.stringify pass in the read worker (bench/ workload 6a). Steps and timestamps are the engine's
+   * integer text, exact past 2^53.
+   */
+  async getJson(runId: string, metricKey: string, maxResults?: number, pageToken?: string): Promise<{ metrics: string; nextPageToken?: string }> {
     const offset = parseStartOffset(pageToken);
     // No portable "no limit" (SQLite's -1 is an error on PostgreSQL): the largest safe integer is one.
-    const limit = maxResults === undefined ? Number.MAX_SAFE_INTEGER : maxResults + 1;
-    const rows = await this.db.all<MetricRow>(
-      `SELECT key, value, timestamp, step, is_nan, run_uuid FROM metrics
-        WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?`,
-      [runId, metricKey, limit, offset],
-    );
-    const more = maxResults !== undefined && rows.length === maxResults + 1;
-    return {
-      items: (more ? rows.slice(0, maxResults) : rows).map((r) => toMetric(r, false)),
-      nextPageToken: more ? createPageToken(offset + maxResults!) : undefined,
-    };
+    const limit = maxResults === undefined ? Number.MAX_SAFE_INTEGER : maxResults;
+    const page = `SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ${HISTORY_ORDER} LIMIT ? OFFSET ?`;
+    const sqlite = this.db.dialect.name === 'sqlite';
+    const point = `? || CASE WHEN is_nan THEN '"NaN"' ELSE ${sqlite ? 'char(1)' : 'chr(1)'} END || ',"timestamp":' || timestamp || ',"step":' || step || '}'`;
+    // SQLite aggregates in the subquery's order; PostgreSQL is told, by a row number both aggregates share.
+    const sql = sqlite
+      ? `SELECT group_concat(${point}, ','), json_group_array(value) FILTER (WHERE NOT is_nan) FROM (${page})`
+      : `SELECT string_agg(${point}, ',' ORDER BY i), '[' || COALESCE(string_agg(${pgValueJson('value')}, ',' ORDER BY i) FILTER (WHERE NOT is_nan), '') || ']'
+           FROM (SELECT *, ROW_NUMBER() OVER (${HISTORY_ORDER}) AS i FROM (${page}) rows) numbered`;
+    const prefix = `{"key":${JSON.stringify(metricKey)},"value":`;
+    const [template, values] = (await this.db.values<[string | null, string | null]>(sql, [prefix, runId, metricKey, limit, offset]))[0] ?? [null, null];
+    const metrics = template ? fillValueMarks(template, values ?? '[]') : '';
+    if (maxResults === undefined || !metrics) return { metrics };
+    const next = await this.db.values(`SELECT 1 FROM metrics WHERE run_uuid = ? AND key = ? ${HISTORY_ORDER} LIMIT 1 OFFSET ?`, [runId, metricKey, offset + maxResults]);
+    return next.length > 0 ? { metrics, nextPageToken: createPageToken(offset + maxResults) } : { metrics };
   }
 
   async bulk(runIds: string[], metricKey: string, maxResults: number): Promise<Metric[]> {
@@ -53,7 +65,7 @@ export class MetricHistory {
         ORDER BY run_uuid, timestamp, step, value LIMIT ?`,
       [metricKey, JSON.stringify(runIds), maxResults],
     );
-    return rows.map((r) => toMetric(r, true));
+    return rows.map(toMetric);
   }
 
   /** get-history-bulk-interval's points, as the text of `[metric, …]`'s items ('' when none): sampled-history.ts. */
