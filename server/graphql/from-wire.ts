@@ -3,12 +3,13 @@
 // jobs as REST's and never run a large SQL read on the event loop.
 import type { DatasetInput, Metric, Run, RunStatus, LifecycleStage, Tag } from '../store/entities.js';
 import type { JsonText } from '../protocol/wire.js';
+import { parseJsonExact, type Int64 } from '../protocol/int64.js';
 
 type Json = Record<string, unknown>;
 
 /** A job's answer: the worker's JSON text, or the object an inline job built. */
 export function jobBody(answer: Json | JsonText): Json {
-  return 'text' in answer && typeof answer.text === 'string' ? (JSON.parse(answer.text) as Json) : (answer as Json);
+  return 'text' in answer && typeof answer.text === 'string' ? (parseJsonExact(answer.text) as Json) : (answer as Json);
 }
 
 function list(v: unknown): Json[] {
@@ -19,8 +20,9 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function num(v: unknown): number | null {
-  return typeof v === 'number' ? v : null;
+/** An int64 field: a bigint past 2^53 (parseJsonExact), kept as it is. */
+function int64(v: unknown): Int64 | null {
+  return typeof v === 'number' || typeof v === 'bigint' ? v : null;
 }
 
 function tags(v: unknown): Tag[] {
@@ -36,7 +38,7 @@ function metricValue(v: unknown): number {
 }
 
 export function metricFromJson(m: Json): Metric {
-  const out: Metric = { key: str(m.key), value: metricValue(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) };
+  const out: Metric = { key: str(m.key), value: metricValue(m.value), timestamp: int64(m.timestamp) ?? 0, step: int64(m.step) ?? 0 };
   if (typeof m.run_id === 'string') out.runId = m.run_id;
   if (typeof m.model_id === 'string') out.modelId = m.model_id;
   if (typeof m.dataset_name === 'string') out.datasetName = m.dataset_name;
@@ -71,8 +73,8 @@ export function runFromJson(r: Json): Run {
       experimentId: str(info.experiment_id),
       userId: str(info.user_id),
       status: str(info.status) as RunStatus,
-      startTime: num(info.start_time),
-      endTime: num(info.end_time),
+      startTime: int64(info.start_time),
+      endTime: int64(info.end_time),
       artifactUri: typeof info.artifact_uri === 'string' ? info.artifact_uri : null,
       lifecycleStage: str(info.lifecycle_stage) as LifecycleStage,
     },

@@ -4,6 +4,7 @@
 // the @component directive the UI puts on its operations. Regenerate by printing
 // `mlflow.server.graphql.graphql_schema_extensions.schema` from the pinned wheel.
 import { buildSchema, GraphQLError, GraphQLScalarType, Kind, type GraphQLSchema, type ValueNode } from 'graphql';
+import { int64FromText, stringifyJsonExact, type Int64 } from '../protocol/int64.js';
 
 const SDL = /* GraphQL */ `
 directive @component(name: String!) on QUERY | MUTATION
@@ -343,13 +344,17 @@ type TestMutation {
 `;
 
 /** graphene's LongString: int64 sent as a decimal string so JavaScript never rounds it. */
-function parseLong(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n)) throw new GraphQLError(`LongString cannot represent value: ${JSON.stringify(value)}`);
+function parseLong(value: unknown): Int64 {
+  const n =
+    typeof value === 'number' && Number.isInteger(value) ? int64FromText(BigInt(value).toString())
+    : typeof value === 'bigint' ? int64FromText(value.toString())
+    : typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? int64FromText(value.trim())
+    : undefined;
+  if (n === undefined) throw new GraphQLError(`LongString cannot represent value: ${stringifyJsonExact(value)}`);
   return n;
 }
 
-function parseLongLiteral(node: ValueNode): number | null {
+function parseLongLiteral(node: ValueNode): Int64 | null {
   // graphene accepts only integer literals; a numeric string literal is read as well, leniently.
   if (node.kind === Kind.INT || node.kind === Kind.STRING) return parseLong(node.value);
   return null;

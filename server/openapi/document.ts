@@ -9,6 +9,7 @@ import { MLFLOW_COMPATIBLE_VERSION } from '../version.js';
 import { messageSchema, queryParameters, type JsonSchema } from './json-schema.js';
 import { ERROR_RESPONSE, MANUAL_OPERATIONS, type Operation } from './manual.js';
 import type { RouteDoc } from './route-doc.js';
+import { stringifyJsonExact } from '../protocol/int64.js';
 
 interface CollectedRoute {
   method: string;
@@ -141,5 +142,5 @@ export function registerOpenApi(app: FastifyInstance, config: Pick<Config, 'stat
   const registry = new OpenApiRegistry(config.staticPrefix);
   app.decorate('openapi', registry);
   app.addHook('onRoute', (route) => registry.collect(route));
-  app.get(`${config.staticPrefix}/openapi.json`, async (_req, reply) => reply.type('application/json').send(JSON.stringify(registry.document())));
+  app.get(`${config.staticPrefix}/openapi.json`, async (_req, reply) => reply.type('application/json').send(stringifyJsonExact(registry.document())));
 }

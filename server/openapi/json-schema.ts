@@ -2,14 +2,19 @@
 // included): int64 as an integer or a decimal string, doubles also as "NaN"/"Infinity"/"-Infinity",
 // enums by name or number, bools also as "true"/"false" in any case, repeated fields as arrays (repeated
 // query keys on GET), nested messages as objects. Unknown fields are ignored, so objects stay open.
+import { INT64_MAX, INT64_MIN } from '../protocol/int64.js';
 import type { EnumField, FieldSpec, MessageSpec } from '../protocol/fields.js';
 
 export type JsonSchema = Record<string, unknown>;
 
-/** Integers the server accepts: JSON numbers are doubles, so an int64 beyond 2^53 is refused (400). */
+/** Integers the server accepts: int32 fields are read as JS numbers; int64 ones exactly (protocol/int64.ts). */
 const SAFE_INTEGER = { minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+/** Bigints: the document is written by stringifyJsonExact, so the bounds keep their digits. */
+const INT64_RANGE = { minimum: INT64_MIN, maximum: INT64_MAX };
 const BOOL_STRING = '^([tT][rR][uU][eE]|[fF][aA][lL][sS][eE])$';
 const INT_STRING = '^\\s*-?[0-9]{1,15}\\s*$';
+/** Every 18-digit integer fits int64 (19 digits may not: the pattern cannot say where int64 ends). */
+const INT64_STRING = '^\\s*-?[0-9]{1,18}\\s*$';
 
 function enumSchema(field: EnumField, where: 'body' | 'query'): JsonSchema {
   const first = field.firstNumber ?? 1;
@@ -25,8 +30,9 @@ function scalarSchema(field: FieldSpec, where: 'body' | 'query'): JsonSchema {
       return { type: 'string' };
     case 'int64':
     case 'int32': {
-      const number = { type: 'integer', format: field.type, ...SAFE_INTEGER };
-      return where === 'query' ? number : { anyOf: [number, { type: 'string', pattern: INT_STRING }] };
+      const int64 = field.type === 'int64';
+      const number = { type: 'integer', format: field.type, ...(int64 ? INT64_RANGE : SAFE_INTEGER) };
+      return where === 'query' ? number : { anyOf: [number, { type: 'string', pattern: int64 ? INT64_STRING : INT_STRING }] };
     }
     case 'double': {
       return { anyOf: [{ type: 'number' }, { type: 'string', enum: ['NaN', 'Infinity', '-Infinity'] }] };

@@ -4,6 +4,7 @@
 // query keys, unknown fields ignored. A field of the wrong type or a missing required one gets MLflow's
 // exact message text.
 import { invalidParameter } from '../errors.js';
+import { int64FromText, int64Of, INT64_MAX, INT64_MIN, type Int64 } from './int64.js';
 import { numberLiteralsOf, withNumberLiterals, writtenAsFloat } from './number-literals.js';
 
 export type ScalarType = 'string' | 'int64' | 'int32' | 'double' | 'bool';
@@ -37,8 +38,10 @@ export type MessageSpec = Record<string, FieldSpec>;
 
 type ValueOf<F> = F extends { type: 'string' }
   ? string
-  : F extends { type: 'int64' | 'int32' | 'double' }
-    ? number
+  : F extends { type: 'int64' }
+    ? Int64
+    : F extends { type: 'int32' | 'double' }
+      ? number
     : F extends { type: 'bool' }
       ? boolean
       : F extends { type: 'enum'; values: readonly (infer E)[] }
@@ -59,6 +62,7 @@ function pythonTypeName(value: unknown): string {
   if (value === null || value === undefined) return 'NoneType';
   if (typeof value === 'string') return 'str';
   if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint') return 'int';
   if (typeof value === 'number') return Number.isInteger(value) && !writtenAsFloat(value) ? 'int' : 'float';
   if (Array.isArray(value)) return 'list';
   return 'dict';
@@ -70,6 +74,7 @@ const MAX_SHOWN_DEPTH = 32;
 /** json.dumps(value, sort_keys=True, separators=(",", ":")) for the values a request can carry. */
 function pythonJsonDumps(value: unknown, depth = 0): string {
   if (value === undefined) return 'null';
+  if (typeof value === 'bigint') return String(value);
   // Python's repr of a float written as 9.0 (exponent form from 1e16, as JS from 1e21: rare enough).
   if (typeof value === 'number' && Number.isInteger(value)) return writtenAsFloat(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : String(value);
@@ -99,7 +104,16 @@ function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, va
     case 'string':
       if (typeof raw === 'string') return raw;
       break;
-    case 'int64':
+    case 'int64': {
+      // Exact over int64's whole range, as protobuf's ParseDict; a bigint is a literal past 2^53 (int64.ts).
+      const exact = typeof raw === 'bigint' ? raw : typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : undefined;
+      if (exact !== undefined && exact >= INT64_MIN && exact <= INT64_MAX) return int64Of(exact);
+      if (typeof raw === 'string' && INT_PATTERN.test(raw.trim())) {
+        const n = int64FromText(raw.trim());
+        if (n !== undefined) return n;
+      }
+      break;
+    }
     case 'int32':
       if (typeof raw === 'number' && Number.isInteger(raw)) return raw;
       if (typeof raw === 'string' && INT_PATTERN.test(raw.trim())) {
@@ -109,6 +123,7 @@ function coerceScalar(type: ScalarType | 'enum', raw: unknown, param: string, va
       break;
     case 'double':
       if (typeof raw === 'number') return raw;
+      if (typeof raw === 'bigint') return Number(raw);
       if (typeof raw === 'string') {
         const s = raw.trim();
         if (s === 'NaN' || s === 'nan') return Number.NaN;

@@ -5,6 +5,7 @@
 // string holding JSON (older clients double-encode) is decoded twice.
 import type { FastifyRequest } from 'fastify';
 import { invalidParameter } from '../errors.js';
+import { parseJsonExact } from './int64.js';
 import { noteNumberLiterals, recordNumberLiterals } from './number-literals.js';
 import { coerceRequest, coerceRequestInSlices, queryToMessage, type MessageSpec, type Parsed } from './fields.js';
 import { parseJsonInSlices, SLICED_JSON_MIN_CHARS } from './sliced-json.js';
@@ -35,8 +36,8 @@ export function jsonBodyOfText(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let body: unknown;
   try {
-    body = JSON.parse(text);
-    if (typeof body === 'string') body = JSON.parse(body);
+    body = parseJsonExact(text);
+    if (typeof body === 'string') body = parseJsonExact(body);
     else noteNumberLiterals(text, body); // 9.0 stays a float in error messages, as in MLflow's
   } catch {
     return {};

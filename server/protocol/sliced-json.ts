@@ -5,6 +5,7 @@
 // (members in first-seen order, the last duplicate's value, `__proto__` an own property), and a text
 // JSON.parse refuses is refused (SyntaxError). Every leaf passes through JSON.parse, so strings,
 // numbers and literals mean exactly what they mean there; this code only checks the punctuation.
+import { parseJsonExact } from './int64.js';
 import { collectNumberLiterals, type NumberLiterals } from './number-literals.js';
 
 /** Texts shorter than this are parsed in one go. */
@@ -81,7 +82,7 @@ class SlicedParser {
 
   /** JSON.parse of a piece, with a turn of the event loop after every SLICE_CHARS parsed. */
   private async parsePiece(piece: string, length: number): Promise<unknown> {
-    const value: unknown = JSON.parse(piece);
+    const value: unknown = parseJsonExact(piece);
     collectNumberLiterals(piece, this.literals);
     this.sinceYield += length;
     if (this.sinceYield >= SLICE_CHARS) {

@@ -1,5 +1,6 @@
 // Entities → MLflow's JSON (message_to_json): snake_case, int64 as numbers, enums as names, empty
 // repeated fields and unset optional fields left out, NaN metric values as the string "NaN".
+import { stringifyJsonExact } from './int64.js';
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, DatasetSummary } from '../store/entities.js';
 
 type Json = Record<string, unknown>;
@@ -107,10 +108,10 @@ export function runJsonText(r: Run, metricsJson: string | undefined, options: { 
   const parts: string[] = [];
   for (const [key, value] of Object.entries(run)) {
     if (key !== 'data') {
-      parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+      parts.push(`${JSON.stringify(key)}:${stringifyJsonExact(value)}`);
       continue;
     }
-    const data = Object.entries(value as Json).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    const data = Object.entries(value as Json).map(([k, v]) => `${JSON.stringify(k)}:${stringifyJsonExact(v)}`);
     if (metricsJson) data.unshift(`"metrics":${metricsJson}`);
     parts.push(`"data":{${data.join(',')}}`);
   }

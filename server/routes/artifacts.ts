@@ -13,6 +13,7 @@ import { readMessage } from '../protocol/request.js';
 import type { TrackingStore } from '../store/index.js';
 import type { LoggedModelStore } from '../store/logged-models.js';
 import { endpoint, sendJson } from './endpoint.js';
+import { int64Number } from '../protocol/int64.js';
 
 /** Resolves a registered model version to its artifact URI (the registry's get-download-uri). */
 export type ModelVersionUriResolver = (name: string, version: string) => Promise<string>;
@@ -141,7 +142,7 @@ export async function artifactProxyRoutes(app: FastifyInstance, deps: ArtifactRo
           throw new MlflowError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
         }
         if (action === 'create') {
-          const created = await destination.createMultipartUpload(dir, m.path!, m.num_parts ?? 1);
+          const created = await destination.createMultipartUpload(dir, m.path!, m.num_parts === undefined ? 1 : int64Number(m.num_parts));
           return sendJson(reply, {
             upload_id: created.upload_id,
             credentials: created.credentials.map((c) => (Object.keys(c.headers).length > 0 ? c : { url: c.url, part_number: c.part_number })),

@@ -9,6 +9,7 @@ import { readJob } from '../reads/index.js';
 import { VIEW_TYPES } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
 import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
+import { int64Number } from '../protocol/int64.js';
 
 
 const CreateExperiment = {
@@ -68,7 +69,7 @@ export function experimentRoutes(app: FastifyInstance, store: TrackingStore): vo
       kind: 'searchExperiments',
       search: {
         viewType: m.view_type ?? 'ACTIVE_ONLY',
-        maxResults: m.max_results ?? DEFAULT_EXPERIMENT_PAGE,
+        maxResults: m.max_results === undefined ? DEFAULT_EXPERIMENT_PAGE : int64Number(m.max_results),
         filter: m.filter,
         orderBy: m.order_by,
         pageToken: m.page_token || undefined,

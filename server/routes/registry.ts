@@ -10,6 +10,7 @@ import type { RegistryStore } from '../store/registry/index.js';
 import { SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD } from '../store/registry/model-versions.js';
 import { SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD } from '../store/registry/registered-models.js';
 import { endpoint } from './endpoint.js';
+import { int64Number } from '../protocol/int64.js';
 
 /** Registry tags: unlike run tags, a missing key is not a schema error; it reaches the key-name check as "". */
 const REGISTRY_TAGS = {
@@ -70,7 +71,7 @@ const DeleteModelVersionTag = { ...NAME_VERSION, key: { type: 'string', required
 function readSearch(req: FastifyRequest, limit: number) {
   const m = readMessage(req, Search);
   if (m.max_results !== undefined && m.max_results > limit) throw invalidValueError('max_results', rawMessage(req, Search).max_results);
-  return { filter: m.filter, maxResults: m.max_results, orderBy: m.order_by, pageToken: m.page_token || undefined };
+  return { filter: m.filter, maxResults: m.max_results === undefined ? undefined : int64Number(m.max_results), orderBy: m.order_by, pageToken: m.page_token || undefined };
 }
 
 export function registryRoutes(app: FastifyInstance, registry: RegistryStore): void {

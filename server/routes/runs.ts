@@ -9,6 +9,7 @@ import { readJob } from '../reads/index.js';
 import { RUN_STATUSES, VIEW_TYPES, type Metric } from '../store/entities.js';
 import type { TrackingStore } from '../store/index.js';
 import { endpoint, SEARCH_BODY_LIMIT } from './endpoint.js';
+import type { Int64 } from '../protocol/int64.js';
 
 const RUN_ID = { run_id: { type: 'string', required: true }, run_uuid: { type: 'string' } } as const;
 
@@ -52,7 +53,7 @@ const LogModel = { ...RUN_ID, model_json: { type: 'string', required: true } } a
 
 const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
 
-function toMetric(m: { key?: string; value?: number; timestamp?: number; step?: number; model_id?: string; dataset_name?: string; dataset_digest?: string; run_id?: string }): Metric {
+function toMetric(m: { key?: string; value?: number; timestamp?: Int64; step?: Int64; model_id?: string; dataset_name?: string; dataset_digest?: string; run_id?: string }): Metric {
   return {
     key: m.key!,
     value: m.value!,

@@ -2,6 +2,8 @@
 // Entity names and keys are MLflow's canonical ones after alias resolution (`metrics` -> metric,
 // `attributes.created` -> attribute start_time, `run name` -> run_name), and every value already
 // has the type its column needs, so compiling never has to re-check user input.
+import type { Int64 } from '../protocol/int64.js';
+
 
 export type SearchKind = 'runs' | 'experiments' | 'registered_models' | 'model_versions' | 'logged_models';
 
@@ -27,7 +29,7 @@ export interface StringClause extends ClauseBase {
 export interface NumberClause extends ClauseBase {
   readonly valueType: 'number';
   readonly comparator: NumericComparator;
-  readonly value: number;
+  readonly value: Int64;
 }
 
 export interface ListClause extends ClauseBase {
@@ -73,5 +75,5 @@ export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 /** A compiled query for better-sqlite3: user values only ever travel in `params`. */
 export interface CompiledQuery {
   readonly sql: string;
-  readonly params: (string | number)[];
+  readonly params: (string | number | bigint)[];
 }

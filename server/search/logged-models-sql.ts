@@ -49,7 +49,7 @@ function column(key: string): string {
 }
 
 /** `<expr> <op> ?` with MLflow's comparison semantics (ILIKE lower-cases both sides). */
-function compare(expr: string, clause: FilterClause, params: (string | number)[], d: Dialect): string {
+function compare(expr: string, clause: FilterClause, params: (string | number | bigint)[], d: Dialect): string {
   if (clause.valueType === 'list') {
     params.push(JSON.stringify(clause.value));
     const numeric = clause.value.every((v) => typeof v === 'number');
@@ -61,7 +61,7 @@ function compare(expr: string, clause: FilterClause, params: (string | number)[]
   return `${expr} ${clause.comparator} ?`;
 }
 
-function datasetCondition(datasets: LoggedModelDatasetFilter[], params: (string | number)[]): string {
+function datasetCondition(datasets: LoggedModelDatasetFilter[], params: (string | number | bigint)[]): string {
   return `(${datasets
     .map((d) => {
       params.push(d.datasetName);
@@ -72,7 +72,7 @@ function datasetCondition(datasets: LoggedModelDatasetFilter[], params: (string 
     .join(' OR ')})`;
 }
 
-function filterConditions(clauses: FilterClause[], datasets: LoggedModelDatasetFilter[], params: (string | number)[], d: Dialect): string[] {
+function filterConditions(clauses: FilterClause[], datasets: LoggedModelDatasetFilter[], params: (string | number | bigint)[], d: Dialect): string[] {
   const where: string[] = [];
   let hasMetricFilter = false;
   for (const c of clauses) {
@@ -103,7 +103,7 @@ function filterConditions(clauses: FilterClause[], datasets: LoggedModelDatasetF
   return where;
 }
 
-function orderClauses(order: LoggedModelOrderBy[], params: (string | number)[]): string[] {
+function orderClauses(order: LoggedModelOrderBy[], params: (string | number | bigint)[]): string[] {
   const out: string[] = [];
   let hasCreation = false;
   let hasModelId = false;

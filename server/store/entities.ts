@@ -1,6 +1,7 @@
 // Domain entities in MLflow's vocabulary (mlflow/entities), camelCase inside the server. The
 // protocol layer turns them into MLflow's snake_case wire format.
 
+import type { Int64 } from '../protocol/int64.js';
 export type LifecycleStage = 'active' | 'deleted';
 export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -17,8 +18,8 @@ export interface Experiment {
   name: string;
   artifactLocation: string;
   lifecycleStage: LifecycleStage;
-  creationTime: number | null;
-  lastUpdateTime: number | null;
+  creationTime: Int64 | null;
+  lastUpdateTime: Int64 | null;
   tags: Tag[];
 }
 
@@ -28,8 +29,8 @@ export interface RunInfo {
   experimentId: string;
   userId: string;
   status: RunStatus;
-  startTime: number | null;
-  endTime: number | null;
+  startTime: Int64 | null;
+  endTime: Int64 | null;
   artifactUri: string | null;
   lifecycleStage: LifecycleStage;
 }
@@ -38,8 +39,8 @@ export interface RunInfo {
 export interface Metric {
   key: string;
   value: number;
-  timestamp: number;
-  step: number;
+  timestamp: Int64;
+  step: Int64;
   runId?: string;
   modelId?: string;
   datasetName?: string;
@@ -66,7 +67,7 @@ export interface ModelInput {
 
 export interface ModelOutput {
   modelId: string;
-  step: number;
+  step: Int64;
 }
 
 export interface Run {

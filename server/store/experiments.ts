@@ -259,9 +259,7 @@ export class ExperimentStore {
  * or null when no row can have it (beyond the column's range). Non-integers get MLflow's message.
  */
 function lookupExperimentId(experimentId: string, max: bigint): string | null {
-  const s = String(experimentId).trim();
-  if (!/^[+-]?\d+$/.test(s)) parseExperimentId(s); // throws MLflow's "must be a valid integer"
-  const n = BigInt(s);
+  const n = parseExperimentId(experimentId);
   return n > max || n < -max - 1n ? null : n.toString();
 }
 

@@ -1,5 +1,6 @@
 // Reads of metric history: paged per run, bulk across runs (the UI's ajax route), sampled across runs
 // (the charts: sampled-history.ts), and the dataset summaries of experiments. Orders follow MLflow's SQL store.
+import { int64Of, INT64_MAX, INT64_MIN, stringifyJsonExact } from '../protocol/int64.js';
 import { createPageToken, parseStartOffset } from '../search/index.js';
 import type { SqlEngine } from './engine/types.js';
 import type { DatasetSummary, Metric } from './entities.js';
@@ -74,7 +75,8 @@ export class MetricHistory {
   }
 
   async searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
-    const ids = experimentIds.map(parseExperimentId);
+    // An id past int64 names no experiment (MLflow's driver would fail on it instead).
+    const ids = experimentIds.map(parseExperimentId).filter((id) => id >= INT64_MIN && id <= INT64_MAX).map(int64Of);
     const rows = await this.db.all<{ experiment_id: number; name: string; digest: string; context: string | null }>(
       `SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context
            FROM datasets d
@@ -82,7 +84,7 @@ export class MetricHistory {
            LEFT JOIN input_tags t ON t.input_uuid = i.input_uuid AND t.name = ?
           WHERE d.experiment_id IN ${this.db.dialect.jsonValues('integer')}
           LIMIT 1000`,
-      [MLFLOW_DATASET_CONTEXT, JSON.stringify(ids)],
+      [MLFLOW_DATASET_CONTEXT, stringifyJsonExact(ids)],
     );
     return rows.map((r) => ({ experimentId: String(r.experiment_id), name: r.name, digest: r.digest, context: r.context }));
   }

@@ -5,6 +5,7 @@
 // same writes in ~20.
 import type { SqlEngine, SqlParam } from './engine/types.js';
 import type { Metric } from './entities.js';
+import type { Int64 } from '../protocol/int64.js';
 
 /** SQL cannot hold ±Inf portably, so MLflow stores them as ±DBL_MAX, and NaN as 0 with is_nan. */
 const DBL_MAX = 1.7976931348623157e308;
@@ -12,8 +13,8 @@ const DBL_MAX = 1.7976931348623157e308;
 interface Row {
   key: string;
   value: number;
-  timestamp: number;
-  step: number;
+  timestamp: Int64;
+  step: Int64;
   isNan: 0 | 1;
 }
 

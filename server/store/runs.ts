@@ -11,11 +11,12 @@ import type { ExperimentStore } from './experiments.js';
 import { RunLoader, toRunInfo, type LoadOptions, type RunRow } from './run-loader.js';
 import { randomRunName } from './run-names.js';
 import { validateRunTag } from './validation.js';
+import type { Int64 } from '../protocol/int64.js';
 
 export interface CreateRunRequest {
   experimentId?: string;
   userId?: string;
-  startTime?: number;
+  startTime?: Int64;
   runName?: string;
   tags: Tag[];
 }
@@ -134,7 +135,7 @@ export class RunStore {
     return row;
   }
 
-  update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+  update(runId: string, changes: { status?: RunStatus; endTime?: Int64; runName?: string }): Promise<RunInfo> {
     return this.db.transaction(async () => {
       await this.activeRow(runId);
       if (changes.status !== undefined) await this.db.run('UPDATE runs SET status = ? WHERE run_uuid = ?', [changes.status, runId]);

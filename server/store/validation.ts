@@ -47,6 +47,7 @@ export function pythonJsonDumps(value: unknown): string {
 /** json.dumps(value) as MLflow's invalid_value() formats the offending value. */
 function pyJson(value: unknown): string {
   if (value === undefined || value === null) return 'null';
+  if (typeof value === 'bigint') return String(value);
   if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
   if (typeof value === 'number' && !Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -114,12 +115,11 @@ export function validateRunId(runId: string, path = 'run_id'): void {
   if (!RUN_ID_REGEX.test(runId)) throw invalidParameter(invalidValueMessage(path, runId));
 }
 
-export function parseExperimentId(experimentId: string | number): number {
+/** int(experiment_id) as MLflow's SQL store takes it: any integer, exactly; else MLflow's message. */
+export function parseExperimentId(experimentId: string | number): bigint {
   const s = String(experimentId).trim();
-  if (!/^[+-]?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
-    throw invalidParameter(`Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`);
-  }
-  return Number(s);
+  if (!/^[+-]?\d+$/.test(s)) throw invalidParameter(`Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`);
+  return BigInt(s);
 }
 
 /** Python's repr() of a float, as MLflow's messages print metric values (1 → 1.0). */
@@ -149,7 +149,7 @@ export function validateMetric(m: { key?: string; value?: unknown; timestamp?: u
       ),
     );
   }
-  if (typeof m.timestamp !== 'number' || m.timestamp < 0) {
+  if ((typeof m.timestamp !== 'number' && typeof m.timestamp !== 'bigint') || m.timestamp < 0) {
     throw invalidParameter(
       invalidValueMessage(
         appendToJsonPath(path, 'timestamp'),
@@ -158,7 +158,7 @@ export function validateMetric(m: { key?: string; value?: unknown; timestamp?: u
       ),
     );
   }
-  if (typeof m.step !== 'number') {
+  if (typeof m.step !== 'number' && typeof m.step !== 'bigint') {
     throw invalidParameter(
       invalidValueMessage(
         appendToJsonPath(path, 'step'),

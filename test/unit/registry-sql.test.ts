@@ -27,7 +27,7 @@ beforeAll(() => {
 });
 afterAll(() => db.close());
 
-const rows = (q: { sql: string; params: readonly (string | number)[] }) => db.sqlite.prepare(q.sql).all(...q.params) as { name: string; version?: number }[];
+const rows = (q: { sql: string; params: readonly (string | number | bigint)[] }) => db.sqlite.prepare(q.sql).all(...q.params) as { name: string; version?: number }[];
 
 describe('compileRegisteredModelSearch', () => {
   it('binds values, excludes prompts and ends the order with name ASC; LIMIT max + 1', () => {

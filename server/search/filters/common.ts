@@ -2,6 +2,7 @@
 // quote stripping, entity aliases, the value token classes, IN-list reading and the comparator
 // sets whose text appears in error messages.
 import { invalidParameter } from '../../errors.js';
+import { int64FromText, type Int64 } from '../../protocol/int64.js';
 import type { EntityType, FilterClause } from '../ast.js';
 import { literalEval, PyLiteralError } from '../py-literal.js';
 import { pyRepr, pySetRepr, type PyValue } from '../python-compat.js';
@@ -89,9 +90,14 @@ export const isNumberToken = (t: Node): boolean => isType(t, 'Number.Integer', '
 export const isStringish = (t: Node): boolean => isType(t, 'String.Single') || isGroup(t, 'Identifier');
 export const isList = (t: Node): boolean => isGroup(t, 'Parenthesis');
 
-/** The number a Number token denotes (Python int()/float() of its text). */
-export function numberValue(t: Node): number {
-  return Number(text(t));
+/**
+ * The number a Number token denotes (Python int()/float() of its text): an integer exactly, as an Int64,
+ * while it fits an int64 column (past that, no stored value can equal it and a double compares right).
+ */
+export function numberValue(t: Node): Int64 {
+  const digits = text(t);
+  const exact = isIntegerToken(t) && /^[+-]?\d+$/.test(digits) ? int64FromText(digits) : undefined;
+  return exact ?? Number(digits);
 }
 
 /** SearchUtils._parse_list_from_sql_token: a non-empty tuple of strings. */
@@ -156,7 +162,7 @@ export function listWithScalarComparator(entityLabel: string, token: Node): Erro
 /** A clause value as parsed, before the store-level checks give it a final type. */
 export type RawValue =
   | { readonly kind: 'string'; readonly value: string; readonly token: Node }
-  | { readonly kind: 'number'; readonly value: number; readonly integer: boolean; readonly token: Node }
+  | { readonly kind: 'number'; readonly value: Int64; readonly integer: boolean; readonly token: Node }
   | { readonly kind: 'list'; readonly value: string[]; readonly token: Node }
   | { readonly kind: 'null' };
 

@@ -121,7 +121,7 @@ function validateExperimentClause(raw: RawClause): FilterClause {
   if (includes(NUMERIC_ATTRIBUTES, key)) {
     if (!includes(METRIC_COMPARATORS, comparator)) throw invalidComparator(comparator, STRING_ATTRIBUTE_COMPARATORS, false);
     if (value.kind === 'number' && !value.integer) {
-      throw invalidParameter(`Invalid value for numeric attribute '${key}': ${pyStrRepr(pyFloatRepr(value.value))}`);
+      throw invalidParameter(`Invalid value for numeric attribute '${key}': ${pyStrRepr(pyFloatRepr(Number(value.value)))}`);
     }
     return typedClause(raw, comparator, 'attributes');
   }

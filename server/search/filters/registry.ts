@@ -106,8 +106,8 @@ function versionNumberClause(raw: RawClause): FilterClause {
   }
   let n: number | undefined;
   if (value.kind === 'number') {
-    if (!value.integer) throw invalidParameter(`Invalid value for numeric attribute '${key}': ${pyFloatRepr(value.value)}`);
-    n = value.value;
+    if (!value.integer) throw invalidParameter(`Invalid value for numeric attribute '${key}': ${pyFloatRepr(Number(value.value))}`);
+    n = Number(value.value);
   } else if (value.kind === 'string') {
     n = pyIntFromString(value.value);
     if (n === undefined) throw invalidParameter(`Invalid value for numeric attribute '${key}': ${pyStrRepr(value.value)}`);

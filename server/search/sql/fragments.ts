@@ -5,7 +5,7 @@
 import { sqliteDialect, type Dialect } from '../../store/engine/dialect.js';
 import type { FilterClause, ListClause, NumberClause, StringClause, ViewType } from '../ast.js';
 
-export type SqlValue = string | number;
+export type SqlValue = string | number | bigint;
 
 export class Sql {
   constructor(
@@ -24,7 +24,7 @@ export function sql(strings: TemplateStringsArray, ...values: Interpolation[]): 
     if (value instanceof Sql) {
       text += value.text;
       params.push(...value.params);
-    } else if (typeof value === 'string' || typeof value === 'number') {
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
       text += '?';
       params.push(value);
     } else {
@@ -60,7 +60,7 @@ export interface ValueComparison {
  * = / != are plain binary comparisons.
  */
 export function compareSql(column: Sql, { comparator, value }: ValueComparison, dialect: Dialect = sqliteDialect): Sql {
-  if (typeof value !== 'string' && typeof value !== 'number') {
+  if (Array.isArray(value)) {
     if (comparator !== 'IN' && comparator !== 'NOT IN') throw new TypeError(`${comparator} takes a single value`);
     return sql`${column} ${trusted(comparator)} ${value}`;
   }

@@ -6,6 +6,7 @@ import { MlflowError } from '../../errors.js';
 import { hashPasswordWerkzeug, verifyPassword } from '../secrets.js';
 import { allows, type PermissionName } from './permissions.js';
 import { foldGrants, type AuthStore, type AuthUser, type ResourceKind, type Role, type RoleGrant } from './store.js';
+import { parseJsonExact, stringifyJsonExact } from '../../protocol/int64.js';
 
 type Params = Record<string, unknown>;
 
@@ -33,13 +34,13 @@ export function authApiRoutes(app: FastifyInstance, prefix: string, deps: AuthAp
             if (Buffer.isBuffer(body)) body = body.toString('utf8');
             if (typeof body === 'string' && body.trim() !== '') {
               try {
-                Object.assign(p, JSON.parse(body) as Params);
+                Object.assign(p, parseJsonExact(body) as Params);
               } catch {
                 throw new MlflowError('INVALID_PARAMETER_VALUE', 'The request body is not valid JSON');
               }
             } else if (body && typeof body === 'object') Object.assign(p, body as Params);
             const out = await handler(req, p);
-            return reply.type('application/json').send(JSON.stringify(out ?? {}));
+            return reply.type('application/json').send(stringifyJsonExact(out ?? {}));
           },
         });
       }

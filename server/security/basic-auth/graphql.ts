@@ -1,5 +1,6 @@
 // GraphQL under the basic-auth app: which runs a request names (checked before it runs), and the
 // answer with every object the user may not read taken out (MLflow's auth app filters GraphQL data).
+import { parseJsonExact, stringifyJsonExact } from '../../protocol/int64.js';
 
 type Params = Record<string, unknown>;
 
@@ -12,12 +13,12 @@ export interface GraphqlReaders {
 export async function filterGraphqlPayload(payload: string, readers: () => Promise<GraphqlReaders>, experimentOfRun: (id: string) => Promise<string | null>): Promise<string> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(payload);
+    parsed = parseJsonExact(payload);
   } catch {
     return payload;
   }
   if (Array.isArray(parsed)) {
-    const parts = await Promise.all(parsed.map((x) => filterGraphqlPayload(JSON.stringify(x), readers, experimentOfRun)));
+    const parts = await Promise.all(parsed.map((x) => filterGraphqlPayload(stringifyJsonExact(x), readers, experimentOfRun)));
     return `[${parts.join(',')}]`;
   }
   const body = parsed as { data?: unknown };
@@ -54,7 +55,7 @@ export async function filterGraphqlPayload(payload: string, readers: () => Promi
     return v;
   };
   body.data = await walk(body.data);
-  return JSON.stringify(body);
+  return stringifyJsonExact(body);
 }
 
 const RUN_ARGUMENTS = new Set(['runId', 'runIds', 'runUuid', 'run_id', 'run_ids', 'run_uuid']);
@@ -65,7 +66,7 @@ export async function graphqlRunIds(p: Params): Promise<string[]> {
   let variables: unknown = p.variables;
   if (typeof variables === 'string') {
     try {
-      variables = JSON.parse(variables);
+      variables = parseJsonExact(variables);
     } catch {
       variables = {};
     }

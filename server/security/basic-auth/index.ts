@@ -20,6 +20,7 @@ import { filterGraphqlPayload, graphqlRunIds } from './graphql.js';
 import { readBasicAuthConfig, type BasicAuthConfig } from './config.js';
 import { allows, isPermissionName, type Capability, type PermissionName } from './permissions.js';
 import { AuthStore, foldGrants, type AuthUser, type ResourceKind, type RoleGrant } from './store.js';
+import { parseJsonExact, stringifyJsonExact } from '../../protocol/int64.js';
 
 export { readBasicAuthConfig } from './config.js';
 
@@ -180,7 +181,7 @@ export class BasicAuthApp {
         return 'answered';
       }
       if (req.method === 'GET') (req.query as Record<string, unknown>).experiment_ids = kept;
-      else req.body = JSON.stringify({ ...p, experiment_ids: kept });
+      else req.body = stringifyJsonExact({ ...p, experiment_ids: kept });
       return true;
     };
     const runsAll = (cap: Capability): Check => async (req, _r, p) => {
@@ -359,7 +360,7 @@ export class BasicAuthApp {
       if (Buffer.isBuffer(body)) body = body.toString('utf8');
       if (typeof body === 'string' && body.trim() !== '' && req.method !== 'GET' && req.method !== 'PUT') {
         try {
-          const parsed: unknown = JSON.parse(body);
+          const parsed: unknown = parseJsonExact(body);
           if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(out, parsed);
         } catch {
           // the handler answers its own 400
@@ -389,12 +390,12 @@ export class BasicAuthApp {
       const { rpcKey } = keyOf(req);
       const user = await this.user(req);
       if (rpcKey === 'POST experiments/create' && user) {
-        const id = str((JSON.parse(payload) as Params).experiment_id);
+        const id = str((parseJsonExact(payload) as Params).experiment_id);
         if (id !== null) await this.store.setPermission('experiment', id, user.id, 'MANAGE');
         return payload;
       }
       if (rpcKey === 'POST registered-models/create' && user) {
-        const name = str(((JSON.parse(payload) as Params).registered_model as Params | undefined)?.name);
+        const name = str(((parseJsonExact(payload) as Params).registered_model as Params | undefined)?.name);
         if (name !== null) await this.store.setPermission('registered_model', name, user.id, 'MANAGE');
         return payload;
       }
@@ -414,7 +415,7 @@ export class BasicAuthApp {
       // page refilled from the following offsets so that it holds max_results when there are that many,
       // and the page token recomputed past what was read.
       const refill = async (listKey: string, kind: ResourceKind, idOf: (item: Params) => string, defaultMax: number, url: string) => {
-        const body = JSON.parse(payload) as Params;
+        const body = parseJsonExact(payload) as Params;
         const items = (body[listKey] as Params[] | undefined) ?? [];
         const readable = await this.readerOf(req, kind);
         const kept = items.filter((x) => readable(idOf(x)));
@@ -427,7 +428,7 @@ export class BasicAuthApp {
           q.set('page_token', token);
           const inner = await app.inject({ method: 'GET', url: `${url}?${q}`, headers: { authorization: req.headers.authorization ?? '', [RAW_HEADER]: RAW_SECRET } });
           if (inner.statusCode !== 200) break;
-          const refetched = ((JSON.parse(inner.body) as Params)[listKey] as Params[] | undefined ?? []).slice(0, max - kept.length);
+          const refetched = ((parseJsonExact(inner.body) as Params)[listKey] as Params[] | undefined ?? []).slice(0, max - kept.length);
           if (refetched.length === 0) {
             token = null;
             break;
@@ -439,7 +440,7 @@ export class BasicAuthApp {
         if (token === null) delete body.next_page_token;
         else body.next_page_token = token;
         if (kept.length === 0) delete body[listKey];
-        return JSON.stringify(body);
+        return stringifyJsonExact(body);
       };
       if (rpcKey === 'POST experiments/search' || rpcKey === 'GET experiments/search') {
         return refill('experiments', 'experiment', (e) => String(e.experiment_id), 1000, `${prefix}/api/2.0/mlflow/experiments/search`);
@@ -448,11 +449,11 @@ export class BasicAuthApp {
         return refill('registered_models', 'registered_model', (m) => String(m.name), 100, `${prefix}/api/2.0/mlflow/registered-models/search`);
       }
       if (rpcKey === 'GET model-versions/search' || rpcKey === 'POST model-versions/search') {
-        const body = JSON.parse(payload) as { model_versions?: { name: string }[] };
+        const body = parseJsonExact(payload) as { model_versions?: { name: string }[] };
         if (!body.model_versions) return payload;
         const readable = await this.readerOf(req, 'registered_model');
         body.model_versions = body.model_versions.filter((m) => readable(m.name));
-        return JSON.stringify(body);
+        return stringifyJsonExact(body);
       }
       const route = req.routeOptions.url ?? '';
       if (/\/graphql$/.test(route)) {

@@ -26,10 +26,17 @@ export interface PostgresEngineOptions {
   transactionRetries?: number;
 }
 
+/** int8 past 2^53 as a bigint, exactly as int64 (protocol/int64.ts); else a number, as SQLite hands it back. */
+function int8Value(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
 /** int8 and numeric as JS numbers (as SQLite hands back integers); float8 is a number already. */
 const TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    if (oid === 20) return int8Value;
+    if (oid === 1700) return (v: string) => Number(v);
     // boolean (MLflow's is_nan) as 0/1, as SQLite stores it; SQL compares it through dialect.true/false.
     if (oid === 16) return (v: string) => (v === 't' ? 1 : 0);
     return pg.types.getTypeParser(oid, format);

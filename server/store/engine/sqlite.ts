@@ -5,6 +5,7 @@
 // writes in groups (commitGroup): one COMMIT, so one fsync under synchronous=FULL, for all of them.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
+import { int64Of } from '../../protocol/int64.js';
 import { sqliteDialect } from './dialect.js';
 import { mapSqliteError } from './sqlite-errors.js';
 import { TxLock } from './tx-lock.js';
@@ -58,7 +59,8 @@ export class SqliteEngine implements SqlEngine {
     return this.exec(() => {
       const stmt = this.prepare(sql);
       stmt.raw(false);
-      return stmt.all(...params) as T[];
+      const rows = stmt.all(...params) as T[];
+      return rows.some(holdsInexactNumber) ? (exactly(stmt, () => stmt.all(...params)) as T[]) : rows;
     });
   }
 
@@ -66,12 +68,17 @@ export class SqliteEngine implements SqlEngine {
     return this.exec(() => {
       const stmt = this.prepare(sql);
       stmt.raw(false);
-      return stmt.get(...params) as T | undefined;
+      const row = stmt.get(...params) as T | undefined;
+      return row !== undefined && holdsInexactNumber(row) ? (exactly(stmt, () => [stmt.get(...params)])[0] as T | undefined) : row;
     });
   }
 
   values<T extends unknown[]>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    return this.exec(() => this.prepare(sql).raw(true).all(...params) as T[]);
+    return this.exec(() => {
+      const stmt = this.prepare(sql).raw(true);
+      const rows = stmt.all(...params) as T[];
+      return rows.some(holdsInexactNumber) ? (exactly(stmt, () => stmt.all(...params)) as T[]) : rows;
+    });
   }
 
   run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
@@ -217,6 +224,40 @@ export class SqliteEngine implements SqlEngine {
     }
     return stmt;
   }
+}
+
+/**
+ * True when a row holds a number past 2^53: an INTEGER read that way may have been rounded (a REAL that
+ * big is read right, but cannot be told apart here). Scanning costs a few percent of reading the rows.
+ */
+function holdsInexactNumber(row: unknown): boolean {
+  for (const value of Object.values(row as object)) {
+    if (typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER)) return true;
+  }
+  return false;
+}
+
+/**
+ * The statement's rows read again with INTEGERs as bigints (exact over int64), then those a number holds
+ * exactly turned back into numbers: only int64 values past 2^53 stay bigints (protocol/int64.ts).
+ */
+function exactly(stmt: Database.Statement, read: () => unknown[]): unknown[] {
+  stmt.safeIntegers(true);
+  let rows: unknown[];
+  try {
+    rows = read();
+  } finally {
+    stmt.safeIntegers(false);
+  }
+  for (const row of rows) {
+    if (row === undefined) continue;
+    const values = row as Record<string, unknown>;
+    for (const key of Object.keys(values)) {
+      const value = values[key];
+      if (typeof value === 'bigint') values[key] = int64Of(value);
+    }
+  }
+  return rows;
 }
 
 function settle<T>(work: () => T): Promise<T> {

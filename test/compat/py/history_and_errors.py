@@ -128,4 +128,19 @@ with c.section("errors") as s:
     s.eq("missing run message", statuses["missing run"].json().get("message"), f"Run with id={missing_run} not found")
     s.data["http"] = http
 
+with c.section("int64") as s:
+    # Python ints are exact, and so is MLflow: 2^53+1 must not come back as 2^53, nor 2^63-1 as a float.
+    exp_id = state["exp_id"]
+    top, past53 = 2**63 - 1, 2**53 + 1
+    run_id = client.create_run(exp_id, start_time=top, run_name="int64").info.run_id
+    client.log_metric(run_id, "big", 1.5, timestamp=top, step=past53)
+    client.log_batch(run_id, metrics=[Metric("low", 2.0, 2**62 + 3, -(2**63))])
+    s.eq("start_time", client.get_run(run_id).info.start_time, top)
+    s.eq("history of big", [(m.step, m.timestamp) for m in client.get_metric_history(run_id, "big")], [(past53, top)])
+    s.eq("history of low", [(m.step, m.timestamp) for m in client.get_metric_history(run_id, "low")], [(-(2**63), 2**62 + 3)])
+    s.eq("search by the exact start_time", [r.info.run_id for r in client.search_runs([exp_id], f"attributes.start_time = {top}")], [run_id])
+    s.eq("search one below it", [r.info.run_id for r in client.search_runs([exp_id], f"attributes.start_time = {top - 1}")], [])
+    # An 18-digit id, as MLflow's file store made them: not found, rather than "must be a valid integer".
+    s.expect_error("set_experiment of an 18-digit id", "RESOURCE_DOES_NOT_EXIST", mlflow.set_experiment, experiment_id=566318506401660250)
+
 c.finish()
