@@ -7,6 +7,9 @@ import { MlflowError } from '../errors.js';
 import { buildRootValue, newContext, type GraphqlDeps } from './resolvers.js';
 import { checkQuerySafety, limitsFromEnv, type QueryLimits } from './safety.js';
 import { buildMlflowSchema } from './schema.js';
+import { parseJsonExact } from '../protocol/int64.js';
+import { JsonText } from '../protocol/wire.js';
+import { runsInReadWorker, type WorkerGraphqlRequest } from './offload.js';
 
 export interface GraphqlRequest {
   query?: unknown;
@@ -32,7 +35,7 @@ export function graphqlRequestFrom(method: string, query: Record<string, unknown
   let variables: unknown = query.variables;
   if (typeof variables === 'string' && variables !== '') {
     try {
-      variables = JSON.parse(variables);
+      variables = parseJsonExact(variables);
     } catch {
       // Left as text: run() answers that variables must be a JSON object.
     }
@@ -40,17 +43,28 @@ export function graphqlRequestFrom(method: string, query: Record<string, unknown
   return { query: query.query, variables, operationName: query.operationName };
 }
 
+export interface GraphqlEndpointDeps extends GraphqlDeps {
+  /**
+   * Executes a checked query in a read worker and gives its answer's text (SQLite's read pool). Then
+   * none of a heavy answer — parsing the job's JSON, completing 25,000 points, writing the reply —
+   * runs on the event loop, and /health stays fast while it is built.
+   */
+  offload?: (request: WorkerGraphqlRequest) => Promise<string>;
+}
+
 export class GraphqlEndpoint {
   private readonly schema: GraphQLSchema = buildMlflowSchema();
   private readonly rootValue: Record<string, unknown>;
   private readonly limits: QueryLimits = limitsFromEnv();
+  private readonly offload: GraphqlEndpointDeps['offload'];
 
-  constructor(deps: GraphqlDeps) {
+  constructor(deps: GraphqlEndpointDeps) {
     this.rootValue = buildRootValue(deps);
+    this.offload = deps.offload;
   }
 
   /** Never throws: whatever goes wrong is a GraphQL error in a 200, as MLflow answers (never a 500). */
-  async run(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse> {
+  async run(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse | JsonText> {
     try {
       return await this.runUnsafe(request, log);
     } catch (e) {
@@ -59,7 +73,7 @@ export class GraphqlEndpoint {
     }
   }
 
-  private async runUnsafe(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse> {
+  private async runUnsafe(request: GraphqlRequest, log?: FastifyBaseLogger): Promise<GraphqlResponse | JsonText> {
     const { query, variables, operationName } = request;
     if (typeof query !== 'string' || query.trim() === '') return failure('Must provide query string.');
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
@@ -77,6 +91,16 @@ export class GraphqlEndpoint {
     if (unsafe) return failure(unsafe);
     const invalid = validate(this.schema, document);
     if (invalid.length > 0) return { data: null, errors: invalid.map((e) => e.message) };
+    const operation = typeof operationName === 'string' && operationName !== '' ? operationName : undefined;
+    if (this.offload && runsInReadWorker(document, operation)) {
+      try {
+        return new JsonText(await this.offload({ query, variables: (variables ?? undefined) as Record<string, unknown> | undefined, operationName: operation }), true);
+      } catch (e) {
+        // The pool's own refusals (queue timeout, client gone) as a GraphQL error, as a resolver's would be.
+        if (e instanceof MlflowError) return failure(e.message);
+        throw e;
+      }
+    }
 
     const result = await execute({
       schema: this.schema,
@@ -84,7 +108,7 @@ export class GraphqlEndpoint {
       rootValue: this.rootValue,
       contextValue: newContext(),
       variableValues: (variables ?? undefined) as Record<string, unknown> | undefined,
-      operationName: typeof operationName === 'string' && operationName !== '' ? operationName : undefined,
+      operationName: operation,
     });
     for (const error of result.errors ?? []) {
       // An MlflowError is the user's (unknown run, bad filter): expected. Anything else is our bug.
@@ -99,10 +123,10 @@ export class GraphqlEndpoint {
   }
 }
 
-export type GraphqlHandler = (req: FastifyRequest) => Promise<GraphqlResponse>;
+export type GraphqlHandler = (req: FastifyRequest) => Promise<GraphqlResponse | JsonText>;
 
 /** The /graphql route's handler (GET and POST) over one schema and the stores. */
-export function graphqlHandler(deps: GraphqlDeps): GraphqlHandler {
+export function graphqlHandler(deps: GraphqlEndpointDeps): GraphqlHandler {
   const endpoint = new GraphqlEndpoint(deps);
   return (req) => endpoint.run(graphqlRequestFrom(req.method, (req.query ?? {}) as Record<string, unknown>, req.body), req.log);
 }

@@ -7,15 +7,18 @@ import { joinArtifactPath } from '../artifacts/locations.js';
 import { validatePathIsSafe } from '../artifacts/safe-path.js';
 import { VIEW_TYPES, type ViewType } from '../store/entities.js';
 import { SEARCH_MAX_RESULTS_THRESHOLD } from '../store/runs.js';
-import type { TrackingStore } from '../store/index.js';
 import type { ModelVersionSearch, ModelVersionStore } from '../store/registry/index.js';
 import { modelVersionJson } from '../protocol/registry-wire.js';
-import { readJob } from '../reads/index.js';
+import type { ReadJob, ReadStores } from '../reads/jobs.js';
+import type { JsonText } from '../protocol/wire.js';
 import { jobBody, metricFromJson, runFromJson } from './from-wire.js';
 import { experimentObject, metricObject, modelVersionObject, runObject, type GqlObject } from './shape.js';
 
 export interface GraphqlDeps {
-  store: TrackingStore;
+  /** The entity stores the resolvers read (the server's, or a read worker's own). */
+  store: ReadStores;
+  /** Runs a heavy read job: through the read workers on the server, inline inside one. */
+  read: (job: ReadJob) => Promise<Record<string, unknown> | JsonText>;
   /** Lists run artifacts for mlflowListArtifacts. */
   artifacts?: ArtifactResolver;
   /** The registry's model versions; absent until the registry is wired in. */
@@ -131,7 +134,7 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
     }
     charge(context, Math.max(0, maxResults), 'mlflowSearchRuns');
     const body = jobBody(
-      await readJob(store, {
+      await deps.read({
         kind: 'searchRuns',
         search: {
           experimentIds: strings(input?.experimentIds),
@@ -177,7 +180,7 @@ export function buildRootValue(deps: GraphqlDeps): GqlObject {
       }
       charge(context, runIds.length * maxResults, 'mlflowGetMetricHistoryBulkInterval');
       const body = jobBody(
-        await readJob(store, { kind: 'bulkInterval', runIds, metricKey: str(input?.metricKey) ?? '', maxResults, startStep: start, endStep: end }),
+        await deps.read({ kind: 'bulkInterval', runIds, metricKey: str(input?.metricKey) ?? '', maxResults, startStep: start, endStep: end }),
       );
       const metrics = Array.isArray(body.metrics) ? (body.metrics as Record<string, unknown>[]) : [];
       return { metrics: inSlices(metrics).map((m) => (m instanceof Promise ? m.then((x) => metricObject(metricFromJson(x))) : metricObject(metricFromJson(m)))), apiError: null };

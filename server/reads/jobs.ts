@@ -6,6 +6,7 @@ import { JsonText, datasetSummaryJson, experimentJson, runJsonText, withPageToke
 import type { ExperimentSearch, ExperimentStore } from '../store/experiments.js';
 import type { MetricHistory } from '../store/history.js';
 import type { RunSearch, RunStore } from '../store/runs.js';
+import type { WorkerGraphqlRequest } from '../graphql/offload.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +24,9 @@ export type ReadJob =
   | { kind: 'searchExperiments'; search: ExperimentSearch }
   | { kind: 'searchDatasets'; experimentIds: string[] }
   // runs/get: a run may carry hundreds of thousands of tags (MLflow does not bound them).
-  | { kind: 'getRun'; runId: string; outputs?: boolean };
+  | { kind: 'getRun'; runId: string; outputs?: boolean }
+  // A whole GraphQL query the server has checked (graphql/offload.ts), answered as its response's text.
+  | { kind: 'graphql'; request: WorkerGraphqlRequest };
 
 /** What a job reads from: the tracking store's entity stores, on whichever connection. */
 export interface ReadStores {
@@ -68,6 +71,11 @@ export async function executeReadJob(stores: ReadStores, job: ReadJob): Promise<
     case 'searchDatasets': {
       const summaries = await stores.history.searchDatasets(job.experimentIds);
       return summaries.length > 0 ? { dataset_summaries: summaries.map(datasetSummaryJson) } : {};
+    }
+    case 'graphql': {
+      // Loaded on the first such job: graphql-js and the schema cost ~90 ms, which REST-only workers never pay.
+      const { answerInReadWorker } = await import('../graphql/in-worker.js');
+      return new JsonText(await answerInReadWorker(stores, job.request), true);
     }
   }
 }

@@ -11,7 +11,10 @@ import { errorOfWorker, type WorkerError } from '../store/worker-errors.js';
 import type { ReadJob } from './jobs.js';
 
 export interface WorkerOptions {
-  dbFile: string;
+  /** SQLite: the database file each worker opens read-only. */
+  dbFile?: string;
+  /** PostgreSQL: the --backend-store-uri each worker connects to with its own small pool. */
+  backendStoreUri?: string;
   defaultArtifactRoot: string;
 }
 

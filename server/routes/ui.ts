@@ -16,6 +16,10 @@ import { noBuildMessage, noBuildPage } from '../ui/no-build-page.js';
 import { shellEndpoints } from '../ui/shell-endpoints.js';
 import { resolveInside, sendBuildFile } from '../ui/static-files.js';
 import { refuseLargerBodies } from './endpoint.js';
+import { readJob } from '../reads/index.js';
+import { clientGone } from '../reads/client-gone.js';
+import { stringifyJsonExact } from '../protocol/int64.js';
+import { JsonText } from '../protocol/wire.js';
 
 const GRAPHQL_BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -83,9 +87,17 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
     bodyLimit: GRAPHQL_BODY_LIMIT,
     onRequest: refuseLargerBodies(GRAPHQL_BODY_LIMIT),
     handler: async (req, reply) => {
-      graphql ??= import('../graphql/endpoint.js').then((m) => m.graphqlHandler({ store, artifacts, modelVersions }));
+      graphql ??= import('../graphql/endpoint.js').then((m) =>
+        m.graphqlHandler({
+          store,
+          read: (job) => readJob(store, job),
+          offload: store.queryWorkers ? (request) => store.queryWorkers!.run({ kind: 'graphql', request }, clientGone.getStore()) : undefined,
+          artifacts,
+          modelVersions,
+        }),
+      );
       const answer = await (await graphql)(req);
-      return reply.type('application/json').send(JSON.stringify(answer));
+      return reply.type('application/json').send(answer instanceof JsonText ? answer.text : stringifyJsonExact(answer));
     },
   });
 

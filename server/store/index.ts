@@ -24,6 +24,12 @@ export interface TrackingStore {
   readonly loggedModels: LoggedModelStore;
   /** SQLite's worker threads for the heavy reads (server/reads/); null on PostgreSQL and in-memory SQLite. */
   readonly reads: ReadPool | null;
+  /**
+   * Workers that answer whole GraphQL queries (graphql/offload.ts): SQLite's read pool; on PostgreSQL,
+   * workers with their own connections, whose REST reads stay on the event loop (they are mostly I/O
+   * there, but graphql-js completing 25,000 points is not). Null for in-memory SQLite.
+   */
+  readonly queryWorkers: ReadPool | null;
   /** How run writes are scheduled: SQLite's queue of bounded slices, or straight through on PostgreSQL. */
   readonly writes: WriteScheduler;
   /** SQLite's write worker for very big writes (big-writes.ts); null on PostgreSQL and in-memory SQLite. */
@@ -50,7 +56,11 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
     // Loaded only when asked for: an SQLite server never loads the PostgreSQL driver (start time).
     const { openEngine } = await import('./engine/open.js');
     const { engine } = await openEngine(location.backendStoreUri);
-    return assemble(engine, location.defaultArtifactRoot, null, null, concurrentWrites, () => engine.close());
+    const queryWorkers = new ReadPool({ backendStoreUri: location.backendStoreUri, defaultArtifactRoot: location.defaultArtifactRoot });
+    return assemble(engine, location.defaultArtifactRoot, { reads: null, queryWorkers }, null, concurrentWrites, async () => {
+      queryWorkers.close();
+      await engine.close();
+    });
   }
   const { dbFile } = location;
   const db = openDatabase(dbFile, { init: location.init, artifactsDestination: location.artifactsDestination, synchronous: location.sqliteSynchronous });
@@ -59,7 +69,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
   const reads = onDisk ? new ReadPool({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot }) : null;
   const checkpointer = onDisk ? new Checkpointer(db.sqlite, dbFile) : null;
   const bigWrites = onDisk ? new BigWrites({ dbFile, defaultArtifactRoot: location.defaultArtifactRoot, synchronous: location.sqliteSynchronous }, engine) : null;
-  return assemble(engine, location.defaultArtifactRoot, reads, bigWrites, new WriteQueue(engine), async () => {
+  return assemble(engine, location.defaultArtifactRoot, { reads, queryWorkers: reads }, bigWrites, new WriteQueue(engine), async () => {
     reads?.close();
     bigWrites?.close();
     checkpointer?.close();
@@ -70,7 +80,7 @@ export async function openTrackingStore(location: StoreLocation): Promise<Tracki
 async function assemble(
   db: SqlEngine,
   defaultArtifactRoot: string,
-  reads: ReadPool | null,
+  { reads, queryWorkers }: { reads: ReadPool | null; queryWorkers: ReadPool | null },
   bigWrites: BigWrites | null,
   writes: WriteScheduler,
   close: () => Promise<void>,
@@ -82,5 +92,5 @@ async function assemble(
   const logging = new RunLogging(db, runs);
   // Metrics logged with a model_id are also the logged model's metrics (sqlalchemy_store._log_model_metrics).
   logging.modelMetricSink = (runId, experimentId, metrics) => loggedModels.recordMetrics(runId, experimentId, metrics);
-  return { db, experiments, runs, logging, history: new MetricHistory(db), loggedModels, reads, bigWrites, writes, close };
+  return { db, experiments, runs, logging, history: new MetricHistory(db), loggedModels, reads, queryWorkers, bigWrites, writes, close };
 }
