@@ -25,9 +25,10 @@ export interface TrackingStore {
   /** SQLite's worker threads for the heavy reads (server/reads/); null on PostgreSQL and in-memory SQLite. */
   readonly reads: ReadPool | null;
   /**
-   * Workers that answer whole GraphQL queries (graphql/offload.ts): SQLite's read pool; on PostgreSQL,
-   * workers with their own connections, whose REST reads stay on the event loop (they are mostly I/O
-   * there, but graphql-js completing 25,000 points is not). Null for in-memory SQLite.
+   * Workers that answer whole GraphQL queries (graphql/offload.ts) and runs/get: SQLite's read pool; on
+   * PostgreSQL, workers with their own connections. PostgreSQL's other REST reads stay on the event loop
+   * (mostly I/O there), but graphql-js completing 25,000 points, or a run of 500,000 tags shaped into
+   * 20 MB of JSON, is not. Null for in-memory SQLite.
    */
   readonly queryWorkers: ReadPool | null;
   /** How run writes are scheduled: SQLite's queue of bounded slices, or straight through on PostgreSQL. */
